@@ -1,0 +1,171 @@
+"""Every constant, limit and hyperparameter of the service, in one typed `Settings`.
+
+Values come, in order of precedence, from init arguments, `APP_*` environment variables,
+a `.env` file, and files in the secrets directory (`/run/secrets` by default, where Docker
+and Kubernetes mount secrets; one file per setting, named like the variable's lower-case
+field name, e.g. `/run/secrets/jwt_secret`).
+
+The README's configuration table is generated from the fields below and a test keeps the
+two in step, so each field's `description` is its documentation.
+"""
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
+
+SERVER_DIR = Path(__file__).resolve().parent
+"""The `server` package directory (`apps/server`); local state lives below it in `var/`."""
+
+DEFAULT_JWT_SECRET = "changethis-development-only-secret"  # noqa: S105 - refused in production
+MIN_SECRET_BYTES = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+def _split_csv(value: Any) -> Any:
+    """Accept `a,b,c` from an environment variable as well as a JSON list."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            import json
+
+            return json.loads(stripped)
+        return [item.strip() for item in stripped.split(",") if item.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """The service's configuration. Read once at start and injected, never read ad hoc."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="APP_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # --- service -------------------------------------------------------------------------
+    app_name: str = Field("ticket-triage", description="Service name in logs, metrics, docs.")
+    env: Environment = Field(
+        Environment.development, description="development, test or production."
+    )
+    debug: bool = Field(False, description="Debug mode; refused in production.")
+    host: str = Field("127.0.0.1", description="Address the API binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes for the API.")
+    graceful_shutdown_s: int = Field(
+        20, ge=0, description="Seconds the API waits for in-flight requests on shutdown."
+    )
+    cors_origins: CsvList = Field(
+        ["http://localhost:5173", "http://127.0.0.1:5173"],
+        description="Origins allowed by CORS (comma-separated); `*` is refused in production.",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body accepted, in bytes (else 413)."
+    )
+
+    # --- logs and metrics -------------------------------------------------------------------
+    log_level: str = Field("INFO", description="Root log level (DEBUG, INFO, WARNING, ...).")
+    log_json: bool | None = Field(
+        None, description="JSON log lines; unset means JSON in production, console elsewhere."
+    )
+    metrics_multiproc_dir: Path = Field(
+        SERVER_DIR / "var" / "metrics",
+        description="Directory for prometheus-client multiprocess files when workers > 1.",
+    )
+
+    # --- database --------------------------------------------------------------------------
+    database_url: str = Field(
+        f"sqlite+aiosqlite:///{SERVER_DIR / 'var' / 'app.db'}",
+        description="SQLAlchemy async URL: sqlite+aiosqlite (embedded) or postgresql+asyncpg.",
+    )
+    database_echo: bool = Field(False, description="Log every SQL statement.")
+    database_pool_size: int = Field(10, ge=1, description="Connections kept in the pool.")
+    database_max_overflow: int = Field(10, ge=0, description="Extra connections under load.")
+    database_pool_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds to wait for a pooled connection."
+    )
+    readiness_timeout_s: float = Field(
+        2.0, gt=0, description="Seconds each readiness check may take before it fails."
+    )
+
+    # --- security ----------------------------------------------------------------------------
+    jwt_secret: SecretStr = Field(
+        SecretStr(DEFAULT_JWT_SECRET),
+        description="HMAC key for access tokens; at least 32 bytes and not the default in "
+        "production. Prefer the secrets file `jwt_secret`.",
+    )
+
+    # --- model: data, training, gates, artifacts, serving (agents/) ------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_lists(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "cors_origins" in data:
+            data["cors_origins"] = _split_csv(data["cors_origins"])
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        """Production refuses to start on settings that are only fit for a laptop."""
+        if self.env is not Environment.production:
+            return self
+        problems: list[str] = []
+        secret = self.jwt_secret.get_secret_value()
+        if secret == DEFAULT_JWT_SECRET or secret.startswith("changethis"):
+            problems.append("APP_JWT_SECRET is the default; set a random secret")
+        elif len(secret.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"APP_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
+        if "*" in self.cors_origins:
+            problems.append("APP_CORS_ORIGINS contains '*'; list the allowed origins")
+        if self.debug:
+            problems.append("APP_DEBUG is on")
+        if self.database_url.startswith("sqlite"):
+            problems.append("APP_DATABASE_URL is SQLite; use PostgreSQL in production")
+        if problems:
+            raise ValueError("unsafe production settings: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_json is not None:
+            return self.log_json
+        return self.env is Environment.production
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The secrets directory is optional: a laptop has none, a container mounts one.
+        secrets_dir = Path(os.environ.get("APP_SECRETS_DIR", "/run/secrets"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        if secrets_dir.is_dir():
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
