@@ -1,0 +1,76 @@
+"""Command line of the service: one image runs the API, migrations and (later) workers.
+
+python -m server api        # uvicorn with APP_WORKERS processes
+python -m server migrate    # alembic upgrade head
+"""
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from server.config import Settings
+
+SERVER_DIR = Path(__file__).resolve().parent
+
+
+def _prepare_multiprocess_metrics(settings: Settings) -> None:
+    """Give prometheus-client a fresh shared directory before any worker process starts."""
+    if settings.workers <= 1:
+        return
+    directory = settings.metrics_multiproc_dir
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    # prometheus-client reads this variable itself, in every worker, at import time.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def run_api(settings: Settings, reload: bool = False) -> None:
+    import uvicorn
+
+    _prepare_multiprocess_metrics(settings)
+    uvicorn.run(
+        "server.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=None if reload else settings.workers,
+        reload=reload,
+        reload_dirs=[str(SERVER_DIR)] if reload else None,
+        proxy_headers=True,
+        forwarded_allow_ips="*" if settings.env == "production" else "127.0.0.1",
+        timeout_graceful_shutdown=settings.graceful_shutdown_s,
+        log_config=None,  # our structlog configuration owns the loggers
+        access_log=False,  # replaced by the `http.request` event
+    )
+
+
+def run_migrations(settings: Settings, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(SERVER_DIR / "alembic.ini"))
+    config.attributes["settings"] = settings
+    command.upgrade(config, revision)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    api = commands.add_parser("api", help="serve the HTTP API")
+    api.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    commands.add_parser("migrate", help="upgrade the database to the latest migration")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    if args.command == "api":
+        run_api(settings, reload=args.reload)
+    elif args.command == "migrate":
+        run_migrations(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

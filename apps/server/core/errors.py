@@ -1,0 +1,151 @@
+"""One error shape for the whole API: RFC 9457 problem details.
+
+Services raise `AppError` subclasses (no HTTP types leak into them); `register_error_handlers`
+maps those, Starlette's `HTTPException` and request validation errors to
+`application/problem+json`. Unexpected exceptions are turned into a 500 problem by the
+request middleware, which logs the traceback and never returns it.
+"""
+
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:problem-type:"
+
+
+class AppError(Exception):
+    """A failure a client can cause or must be told about; carries its HTTP meaning."""
+
+    status: int = HTTPStatus.INTERNAL_SERVER_ERROR
+    slug: str = "internal-error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+class NotFoundError(AppError):
+    status = HTTPStatus.NOT_FOUND
+    slug = "not-found"
+
+
+class ConflictError(AppError):
+    status = HTTPStatus.CONFLICT
+    slug = "conflict"
+
+
+class UnprocessableError(AppError):
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    slug = "validation-error"
+
+
+class ServiceUnavailableError(AppError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    slug = "service-unavailable"
+
+
+class GatewayTimeoutError(AppError):
+    status = HTTPStatus.GATEWAY_TIMEOUT
+    slug = "timeout"
+
+
+def problem_body(
+    status: int,
+    detail: str,
+    *,
+    instance: str,
+    request_id: str | None,
+    slug: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build the RFC 9457 document; `type` is `about:blank` unless a specific slug is given."""
+    body: dict[str, Any] = {
+        "type": f"{PROBLEM_TYPE_PREFIX}{slug}" if slug else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "request_id": request_id,
+    }
+    if extra:
+        body.update(extra)
+    return body
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    body = problem_body(
+        status,
+        detail,
+        instance=request.url.path,
+        request_id=getattr(request.state, "request_id", None),
+        slug=slug,
+        extra=extra,
+    )
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_CONTENT_TYPE)
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def describe_validation_errors(errors: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Summarize pydantic errors as one readable sentence plus a list naming each field."""
+    items = [
+        {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")}
+        for err in errors
+    ]
+    summary = "; ".join(f"{_location(item['loc'])}: {item['msg']}" for item in items)
+    return summary or "the request is invalid", items
+
+
+async def _handle_app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)  # noqa: S101 - registered for AppError only
+    return problem_response(
+        request, exc.status, exc.detail, slug=exc.slug, headers=exc.headers, extra=exc.extra
+    )
+
+
+async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
+    return problem_response(request, exc.status_code, detail, headers=exc.headers)
+
+
+async def _handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    summary, items = describe_validation_errors(exc.errors())
+    return problem_response(
+        request,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        summary,
+        slug="validation-error",
+        extra={"errors": items},
+    )
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _handle_app_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)

@@ -1,0 +1,137 @@
+"""Pure ASGI middleware: request context (id, logs, metrics, last-resort 500) and body limit.
+
+Written as plain ASGI rather than `BaseHTTPMiddleware`, which costs a task and a memory
+stream per request and breaks streaming responses.
+"""
+
+import logging
+import time
+from http import HTTPStatus
+
+import structlog
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.core.errors import PROBLEM_CONTENT_TYPE, problem_body
+from server.core.metrics import (
+    HTTP_IN_PROGRESS,
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    UNMATCHED_ROUTE,
+    method_label,
+)
+from server.core.request_id import REQUEST_ID_HEADER, resolve_request_id
+
+log = structlog.get_logger("server.http")
+
+# Probes and scrapes are logged at debug level so they do not drown the access log.
+QUIET_PATHS = frozenset({"/health", "/readiness", "/metrics"})
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (`/api/v1/jobs/{id}`), bounded for metric labels."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+
+def _problem(scope: Scope, status: int, detail: str) -> JSONResponse:
+    request_id = scope.get("state", {}).get("request_id")
+    body = problem_body(status, detail, instance=scope.get("path", ""), request_id=request_id)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_CONTENT_TYPE)
+
+
+class RequestContextMiddleware:
+    """Bind a request id, log one access event, record metrics, and answer a clean 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = resolve_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        scope.setdefault("state", {})["request_id"] = request_id
+        method = method_label(scope["method"])
+        status = HTTPStatus.INTERNAL_SERVER_ERROR.value
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        start = time.perf_counter()
+        in_progress = HTTP_IN_PROGRESS.labels(method)
+        in_progress.inc()
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                log.exception("http.unhandled_error", method=scope["method"], path=scope["path"])
+                if response_started:
+                    raise  # too late for a clean answer; the server closes the connection
+                await _problem(scope, 500, "An unexpected error occurred.")(
+                    scope, receive, send_with_id
+                )
+            finally:
+                in_progress.dec()
+                elapsed = time.perf_counter() - start
+                route = route_template(scope)
+                HTTP_REQUESTS.labels(method, route, str(status)).inc()
+                HTTP_LATENCY.labels(method, route, str(status)).observe(elapsed)
+                quiet = scope["path"] in QUIET_PATHS and status < 400
+                log.log(
+                    logging.DEBUG if quiet else logging.INFO,
+                    "http.request",
+                    method=scope["method"],
+                    route=route,
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over `max_bytes` with 413: by Content-Length up front, else while reading."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            status = 413 if declared.isdigit() else 400
+            detail = (
+                f"The request body exceeds the limit of {self.max_bytes} bytes."
+                if status == 413
+                else "The Content-Length header is not a number."
+            )
+            await _problem(scope, status, detail)(scope, receive, send)
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # Raised inside the route's body parsing, so the problem handler shapes it.
+                    raise HTTPException(
+                        413, f"The request body exceeds the limit of {self.max_bytes} bytes."
+                    )
+            return message
+
+        await self.app(scope, limited_receive, send)

@@ -1,0 +1,75 @@
+"""The application factory: settings in, a wired FastAPI app out."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from server import __version__
+from server.config import Settings
+from server.core.errors import register_error_handlers
+from server.core.logging import configure_logging
+from server.core.metrics import mark_worker_dead
+from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from server.database.session import Database
+from server.routes import health, meta, metrics
+from server.schemas.problem import problem_responses
+
+log = structlog.get_logger("server")
+
+OPENAPI_TAGS = [
+    {"name": "probes", "description": "Liveness, readiness and Prometheus metrics."},
+    {"name": "meta", "description": "What this service is."},
+]
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    log.info("app.started", env=settings.env, version=__version__)
+    try:
+        yield
+    finally:
+        await app.state.database.dispose()
+        mark_worker_dead()
+        log.info("app.stopped")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. Everything it needs comes from `settings`; nothing is read later."""
+    settings = settings or Settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title=settings.app_name,
+        version=__version__,
+        summary="Support-ticket triage: a text classifier served by Celery workers.",
+        debug=settings.debug,
+        lifespan=_lifespan,
+        openapi_tags=OPENAPI_TAGS,
+        responses=problem_responses(413, 422, 500),
+    )
+    app.state.settings = settings
+    # The engine connects lazily, so building it here costs nothing and keeps the app usable
+    # by test clients that never run the lifespan.
+    app.state.database = Database.from_settings(settings)
+
+    register_error_handlers(app)
+    # Added innermost first: the request context wraps everything, so even a 413 or a CORS
+    # refusal carries a request id and is logged and counted.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials="*" not in settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],
+        expose_headers=["X-Request-ID", "Location", "Retry-After"],
+    )
+    app.add_middleware(RequestContextMiddleware)
+
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(meta.router)
+    return app

@@ -1,0 +1,72 @@
+"""Creating, migrating and dropping the test databases on SQLite and PostgreSQL."""
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from server.config import SERVER_DIR, Settings
+
+
+@dataclass(frozen=True)
+class ProvisionedDatabase:
+    backend: str
+    settings: Settings
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get("APP_TEST_DATABASE_URL") or None
+
+
+def alembic_config(settings: Settings) -> Config:
+    config = Config(str(SERVER_DIR / "alembic.ini"))
+    config.attributes["settings"] = settings
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def settings_for_url(database_url: str) -> Settings:
+    return Settings(_env_file=None, env="test", database_url=database_url, log_json=True)
+
+
+async def _admin_execute(admin_url: str, statement: str) -> None:
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def empty_database(backend: str, tmp_dir: Path) -> Iterator[str]:
+    """Yield the URL of a new, empty database on `backend`; drop it afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_dir / (name + '.db')}"
+        return
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        raise RuntimeError("APP_TEST_DATABASE_URL is required for PostgreSQL tests")
+    asyncio.run(_admin_execute(admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def provision_database(backend: str, tmp_dir: Path) -> Iterator[ProvisionedDatabase]:
+    """A new database on `backend`, migrated to head."""
+    with empty_database(backend, tmp_dir) as url:
+        settings = settings_for_url(url)
+        command.upgrade(alembic_config(settings), "head")
+        yield ProvisionedDatabase(backend=backend, settings=settings)
