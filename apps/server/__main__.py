@@ -5,6 +5,7 @@ python -m server migrate    # alembic upgrade head
 """
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -56,19 +57,39 @@ def run_migrations(settings: Settings, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
+def write_openapi(output: Path) -> None:
+    from server.main import create_app
+
+    schema = create_app(Settings(_env_file=None)).openapi()
+    output.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+
+
+def update_settings_table(readme: Path) -> None:
+    from server.core.settings_table import replace_settings_table
+
+    readme.write_text(replace_settings_table(readme.read_text()))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     api = commands.add_parser("api", help="serve the HTTP API")
     api.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
     commands.add_parser("migrate", help="upgrade the database to the latest migration")
+    openapi = commands.add_parser("openapi", help="write the OpenAPI schema as JSON")
+    openapi.add_argument("--output", type=Path, required=True)
+    table = commands.add_parser("settings-table", help="regenerate the README settings table")
+    table.add_argument("--update", type=Path, required=True, metavar="README")
     args = parser.parse_args(argv)
 
-    settings = Settings()
-    if args.command == "api":
-        run_api(settings, reload=args.reload)
+    if args.command == "openapi":
+        write_openapi(args.output)
+    elif args.command == "settings-table":
+        update_settings_table(args.update)
+    elif args.command == "api":
+        run_api(Settings(), reload=args.reload)
     elif args.command == "migrate":
-        run_migrations(settings)
+        run_migrations(Settings())
     return 0
 
 

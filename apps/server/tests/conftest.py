@@ -35,7 +35,7 @@ SettingsFactory = Callable[..., Settings]
 BACKENDS = ["sqlite", "postgres"]
 
 
-def _postgres_param() -> Any:
+def postgres_param() -> Any:
     if postgres_admin_url() is None and os.environ.get("APP_TEST_REQUIRE_POSTGRES") != "1":
         return pytest.param(
             "postgres", marks=pytest.mark.skip(reason="APP_TEST_DATABASE_URL is not set")
@@ -64,7 +64,7 @@ def make_settings(tmp_root: Path) -> SettingsFactory:
     return factory
 
 
-@pytest.fixture(scope="session", params=["sqlite", _postgres_param()])
+@pytest.fixture(scope="session", params=["sqlite", postgres_param()])
 def test_database(request: pytest.FixtureRequest, tmp_root: Path) -> Iterator[ProvisionedDatabase]:
     """A freshly migrated database on each backend, shared by the session."""
     with provision_database(request.param, tmp_root) as database:

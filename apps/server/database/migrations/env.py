@@ -2,11 +2,13 @@
 
 import asyncio
 import logging.config
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from server.config import Settings
+from server.database.base import UTCDateTime
 from server.database.models import Base
 from server.database.session import create_engine
 
@@ -19,6 +21,13 @@ settings: Settings = config.attributes.get("settings") or Settings()
 target_metadata = Base.metadata
 
 
+def _render_item(kind: str, obj: Any, _autogen_context: Any) -> str | Literal[False]:
+    """Write our column types as plain SQLAlchemy types, so migrations import nothing of ours."""
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(connection: Connection | None = None) -> None:
     context.configure(
         connection=connection,
@@ -28,6 +37,7 @@ def _configure(connection: Connection | None = None) -> None:
         compare_type=True,
         compare_server_default=True,
         literal_binds=connection is None,
+        render_item=_render_item,
     )
 
 

@@ -1,0 +1,47 @@
+"""The README's configuration table, generated from `Settings` so it cannot go stale."""
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from pydantic.fields import FieldInfo
+
+from server.config import SERVER_DIR, Settings
+
+START_MARKER = "<!-- settings-table:start -->"
+END_MARKER = "<!-- settings-table:end -->"
+
+
+def _default(field: FieldInfo) -> str:
+    value: Any = field.get_default(call_default_factory=True)
+    if isinstance(value, SecretStr):
+        return "*(secret)*"
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, Path):
+        # Paths below the package are shown relative to it: the table must not name a machine.
+        value = str(value).replace(str(SERVER_DIR), "apps/server")
+    if isinstance(value, str):
+        value = value.replace(str(SERVER_DIR), "apps/server")
+    if value is None:
+        return "*(unset)*"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return f"`{text}`"
+
+
+def render_settings_table() -> str:
+    """One markdown row per setting: environment variable, default, description."""
+    rows = ["| variable | default | description |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        description = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `APP_{name.upper()}` | {_default(field)} | {description} |")
+    return "\n".join(rows)
+
+
+def replace_settings_table(document: str) -> str:
+    """Return `document` with the text between the markers replaced by a fresh table."""
+    start = document.index(START_MARKER) + len(START_MARKER)
+    end = document.index(END_MARKER)
+    return f"{document[:start]}\n{render_settings_table()}\n{document[end:]}"

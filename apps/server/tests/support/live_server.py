@@ -1,0 +1,73 @@
+"""A real API process (`python -m server api`) on a free local port, for end-to-end tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from server.config import SERVER_DIR
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+
+def wait_until_up(base_url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early with code {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"no answer from {base_url} within {timeout_s} s")
+
+
+@contextmanager
+def live_server(env: dict[str, str], timeout_s: float = 30) -> Iterator[LiveServer]:
+    """Run the API with `APP_*` variables from `env`; stop it gracefully afterwards."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(SERVER_DIR.parent),
+        "APP_ENV": "test",
+        "APP_HOST": "127.0.0.1",
+        "APP_PORT": str(port),
+        "APP_LOG_LEVEL": "WARNING",
+        **env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "api"],
+        env=environment,
+        cwd=SERVER_DIR,
+        stdout=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base_url, process, timeout_s)
+        yield LiveServer(base_url=base_url, process=process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

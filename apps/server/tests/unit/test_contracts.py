@@ -1,0 +1,41 @@
+"""Committed artefacts that must follow the code: the OpenAPI contract and the README table."""
+
+import json
+
+from server.config import SERVER_DIR, Settings
+from server.core.settings_table import END_MARKER, START_MARKER, render_settings_table
+from server.main import create_app
+
+README = SERVER_DIR.parent.parent / "README.md"
+
+
+def current_schema() -> dict[str, object]:
+    schema: dict[str, object] = create_app(Settings(_env_file=None)).openapi()
+    return schema
+
+
+def test_the_committed_openapi_contract_matches_the_app() -> None:
+    committed = json.loads((SERVER_DIR / "openapi.json").read_text())
+    assert committed == current_schema(), "the API changed: run `make openapi` and review"
+
+
+def test_every_operation_has_a_tag_a_summary_and_documented_errors() -> None:
+    paths = current_schema()["paths"]
+    assert isinstance(paths, dict)
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert operation.get("tags"), f"{method.upper()} {path} has no tag"
+            assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+            if path.startswith("/api/"):
+                assert "422" in operation["responses"] or method == "get"
+
+
+def test_the_readme_settings_table_is_current() -> None:
+    text = README.read_text()
+    section = text[text.index(START_MARKER) + len(START_MARKER) : text.index(END_MARKER)]
+    assert section.strip() == render_settings_table(), "Settings changed: run `make docs`"
+
+
+def test_every_setting_is_documented() -> None:
+    undocumented = [name for name, f in Settings.model_fields.items() if not f.description]
+    assert undocumented == []
