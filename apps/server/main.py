@@ -14,7 +14,7 @@ from server.core.logging import configure_logging
 from server.core.metrics import mark_worker_dead
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.database.session import Database
-from server.routes import health, meta, metrics
+from server.routes import health, meta, metrics, models
 from server.schemas.problem import problem_responses
 
 log = structlog.get_logger("server")
@@ -22,6 +22,7 @@ log = structlog.get_logger("server")
 OPENAPI_TAGS = [
     {"name": "probes", "description": "Liveness, readiness and Prometheus metrics."},
     {"name": "meta", "description": "What this service is."},
+    {"name": "models", "description": "Model registry: versions, aliases, rollback, audit."},
 ]
 
 
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         debug=settings.debug,
         lifespan=_lifespan,
         openapi_tags=OPENAPI_TAGS,
-        responses=problem_responses(413, 422, 500),
+        responses=problem_responses(400, 413, 422, 500),
     )
     app.state.settings = settings
     # The engine connects lazily, so building it here costs nothing and keeps the app usable
@@ -72,4 +73,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(meta.router)
+    app.include_router(models.router)
     return app

@@ -2,6 +2,7 @@
 
 from server.database.base import Base
 from server.database.registry_models import (
+    AliasAction,
     AliasEvent,
     MLModel,
     ModelAlias,
@@ -12,6 +13,7 @@ from server.database.registry_models import (
 )
 
 __all__ = [
+    "AliasAction",
     "AliasEvent",
     "Base",
     "MLModel",

@@ -22,6 +22,11 @@ class VersionStatus(enum.StrEnum):
     archived = "archived"
 
 
+class AliasAction(enum.StrEnum):
+    set = "set"  # the alias was pointed at a version
+    rollback = "rollback"  # the alias went back to the version it held before the last set
+
+
 class RunStatus(enum.StrEnum):
     queued = "queued"
     running = "running"
@@ -95,6 +100,7 @@ class AliasEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("ml_models.id", ondelete="CASCADE"))
     alias: Mapped[str] = mapped_column(String(50))
+    action: Mapped[AliasAction] = mapped_column(_enum(AliasAction, "alias_action"))
     from_version: Mapped[int | None]
     to_version: Mapped[int | None]
     actor: Mapped[str] = mapped_column(String(100))

@@ -27,6 +27,12 @@ async def get_session(
         yield session
 
 
+def get_actor() -> str:
+    """Who is acting, for audit logs. The security layer replaces this with the principal."""
+    return "anonymous"
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ActorDep = Annotated[str, Depends(get_actor)]

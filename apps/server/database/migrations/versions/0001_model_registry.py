@@ -41,6 +41,18 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("model_id", sa.Integer(), nullable=False),
         sa.Column("alias", sa.String(length=50), nullable=False),
+        sa.Column(
+            "action",
+            sa.Enum(
+                "set",
+                "rollback",
+                name="alias_action",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("from_version", sa.Integer(), nullable=True),
         sa.Column("to_version", sa.Integer(), nullable=True),
         sa.Column("actor", sa.String(length=100), nullable=False),
