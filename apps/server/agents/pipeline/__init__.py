@@ -1,0 +1,1 @@
+"""The training pipeline: `run_training` and its command line."""

@@ -1,0 +1,1 @@
+"""Training: splits, the scikit-learn pipeline, calibration, evaluation and validation gates."""
