@@ -22,8 +22,21 @@ install: ## Install the locked dependencies (and uv itself when missing)
 	cd $(SERVER) && $(UV) sync --locked --quiet
 
 .PHONY: dev
-dev: install migrate ## Serve the API on http://127.0.0.1:8000 with SQLite (embedded)
-	$(RUN) python -m server api --reload
+dev: install migrate ## API on http://127.0.0.1:8000, a worker and beat; SQLite, no Redis
+	$(RUN) python -m server train --promote --if-no-champion
+	$(RUN) python -m server dev
+
+.PHONY: train
+train: install migrate ## Train, gate and register a version; promote it when it passes
+	$(RUN) python -m server train --promote $(if $(data),--data $(abspath $(data)),)
+
+.PHONY: worker
+worker: install ## Run a Celery worker on every queue (needs APP_REDIS_URL or the embedded broker)
+	$(RUN) python -m server worker --queues inference,shadow,training
+
+.PHONY: bench-model
+bench-model: install ## Benchmark the model runtime (single and batched); writes reports/
+	$(RUN) python scripts/bench_model.py --out-dir ../../reports
 
 .PHONY: migrate
 migrate: ## Upgrade the database to the latest migration

@@ -14,8 +14,9 @@ from server.core.logging import configure_logging
 from server.core.metrics import mark_worker_dead
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.database.session import Database
-from server.routes import health, meta, metrics, models
+from server.routes import health, meta, metrics, models, training
 from server.schemas.problem import problem_responses
+from server.worker.celery_app import create_celery
 
 log = structlog.get_logger("server")
 
@@ -23,6 +24,7 @@ OPENAPI_TAGS = [
     {"name": "probes", "description": "Liveness, readiness and Prometheus metrics."},
     {"name": "meta", "description": "What this service is."},
     {"name": "models", "description": "Model registry: versions, aliases, rollback, audit."},
+    {"name": "training", "description": "Training runs on the worker's training queue."},
 ]
 
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The engine connects lazily, so building it here costs nothing and keeps the app usable
     # by test clients that never run the lifespan.
     app.state.database = Database.from_settings(settings)
+    app.state.celery = create_celery(settings)  # a client: sends tasks by name
 
     register_error_handlers(app)
     # Added innermost first: the request context wraps everything, so even a 413 or a CORS
@@ -74,4 +77,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(meta.router)
     app.include_router(models.router)
+    app.include_router(training.router)
     return app

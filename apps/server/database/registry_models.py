@@ -118,6 +118,7 @@ class TrainingRun(Base):
         _enum(RunStatus, "run_status"), default=RunStatus.queued
     )
     progress: Mapped[float] = mapped_column(default=0.0)
+    attempts: Mapped[int] = mapped_column(default=0, doc="Deliveries to a worker so far.")
     stage: Mapped[str] = mapped_column(String(50), default="queued")
     trigger: Mapped[str] = mapped_column(String(200), doc="Why the run started.")
     params: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+from celery import Celery
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,11 @@ async def get_session(
         yield session
 
 
+def get_celery(request: Request) -> Celery:
+    celery: Celery = request.app.state.celery
+    return celery
+
+
 def get_actor() -> str:
     """Who is acting, for audit logs. The security layer replaces this with the principal."""
     return "anonymous"
@@ -36,3 +42,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ActorDep = Annotated[str, Depends(get_actor)]
+CeleryDep = Annotated[Celery, Depends(get_celery)]

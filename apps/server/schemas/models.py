@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from server.schemas.base import RequestModel
+
 AliasName = Literal["champion", "challenger"]
 VersionStatus = Literal["candidate", "active", "archived"]
 AliasAction = Literal["set", "rollback"]
@@ -38,16 +40,12 @@ class VersionDetail(VersionSummary):
     bias_report: dict[str, Any] | None = Field(None, description="Per-segment recall, if measured.")
 
 
-class AliasUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AliasUpdate(RequestModel):
     version: int = Field(ge=1, examples=[4])
     reason: str = Field(min_length=1, max_length=500, examples=["passed canary at 10 %"])
 
 
-class Rollback(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Rollback(RequestModel):
     reason: str = Field(min_length=1, max_length=500, examples=["error rate up after promote"])
     alias: AliasName = "champion"
 

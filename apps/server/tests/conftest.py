@@ -57,6 +57,8 @@ def make_settings(tmp_root: Path) -> SettingsFactory:
             "env": "test",
             "database_url": f"sqlite+aiosqlite:///{tmp_root / 'default.db'}",
             "log_json": True,
+            "embedded_broker_dir": tmp_root / "broker",
+            "artifact_root": tmp_root / "artifacts",
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)

@@ -28,7 +28,8 @@ def test_metrics_count_requests_served_by_every_worker(tmp_path: Path) -> None:
                 "APP_WORKERS": "2",
                 "APP_DATABASE_URL": database.settings.database_url,
                 "APP_METRICS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-            }
+            },
+            tmp_path,
         ) as server,
     ):
         for _ in range(REQUESTS):

@@ -23,7 +23,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp: Path = tmp_path_factory.mktemp("schemathesis")
     with (
         provision_database("sqlite", tmp) as database,
-        live_server({"APP_DATABASE_URL": database.settings.database_url}) as running,
+        live_server({"APP_DATABASE_URL": database.settings.database_url}, tmp) as running,
     ):
         yield running
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -33,8 +34,10 @@ def alembic_config(settings: Settings) -> Config:
     return config
 
 
-def settings_for_url(database_url: str) -> Settings:
-    return Settings(_env_file=None, env="test", database_url=database_url, log_json=True)
+def settings_for_url(database_url: str, **overrides: Any) -> Settings:
+    return Settings(
+        _env_file=None, env="test", database_url=database_url, log_json=True, **overrides
+    )
 
 
 async def _admin_execute(admin_url: str, statement: str) -> None:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -42,8 +43,10 @@ def wait_until_up(base_url: str, process: subprocess.Popen[bytes], timeout_s: fl
 
 
 @contextmanager
-def live_server(env: dict[str, str], timeout_s: float = 30) -> Iterator[LiveServer]:
-    """Run the API with `APP_*` variables from `env`; stop it gracefully afterwards."""
+def live_server(
+    env: dict[str, str], state_dir: Path, timeout_s: float = 30
+) -> Iterator[LiveServer]:
+    """Run the API with `APP_*` variables from `env`, its files under `state_dir`."""
     port = free_port()
     environment = {
         **os.environ,
@@ -52,6 +55,8 @@ def live_server(env: dict[str, str], timeout_s: float = 30) -> Iterator[LiveServ
         "APP_HOST": "127.0.0.1",
         "APP_PORT": str(port),
         "APP_LOG_LEVEL": "WARNING",
+        "APP_EMBEDDED_BROKER_DIR": str(state_dir / "broker"),
+        "APP_ARTIFACT_ROOT": str(state_dir / "artifacts"),
         **env,
     }
     process = subprocess.Popen(

@@ -15,6 +15,7 @@ SAFE_PRODUCTION: dict[str, Any] = {
     "cors_origins": ["https://triage.example.com"],
     "debug": False,
     "database_url": "postgresql+asyncpg://app@db/app",
+    "redis_url": "redis://redis:6379/0",
 }
 
 
@@ -76,6 +77,7 @@ def test_safe_production_settings_start() -> None:
         ({"cors_origins": ["*"]}, "APP_CORS_ORIGINS contains '*'"),
         ({"debug": True}, "APP_DEBUG is on"),
         ({"database_url": "sqlite+aiosqlite:///app.db"}, "APP_DATABASE_URL is SQLite"),
+        ({"redis_url": None}, "APP_REDIS_URL is unset"),
     ],
 )
 def test_production_refuses_unsafe_settings(override: dict[str, Any], named: str) -> None:

@@ -153,6 +153,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("progress", sa.Double(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(length=50), nullable=False),
         sa.Column("trigger", sa.String(length=200), nullable=False),
         sa.Column(

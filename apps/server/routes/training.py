@@ -1,0 +1,55 @@
+"""Training runs: start one (202 + Location), follow its progress and gates."""
+
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from server.routes import API_V1
+from server.routes.deps import ActorDep, CeleryDep, DatabaseDep, SettingsDep
+from server.schemas.problem import problem_responses
+from server.schemas.training import TrainingRunCreate, TrainingRunOut
+from server.services import training
+
+router = APIRouter(prefix=f"{API_V1}/training-runs", tags=["training"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Start a training run on the training queue",
+    responses=problem_responses(422, 503),
+)
+async def start_training_run(
+    *,
+    body: TrainingRunCreate,
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
+    database: DatabaseDep,
+    celery: CeleryDep,
+    actor: ActorDep,
+) -> TrainingRunOut:
+    run = await training.start_run(
+        database,
+        settings,
+        celery,
+        training.RunParams(**body.model_dump()),
+        requested_by=actor,
+        request_id=request.state.request_id,
+    )
+    response.headers["Location"] = f"{router.prefix}/{run.id}"
+    return await _out(database, run.id)
+
+
+@router.get(
+    "/{run_id}",
+    summary="A training run: status, progress, gate results",
+    responses=problem_responses(404),
+)
+async def get_training_run(run_id: uuid.UUID, database: DatabaseDep) -> TrainingRunOut:
+    return await _out(database, run_id)
+
+
+async def _out(database: DatabaseDep, run_id: uuid.UUID) -> TrainingRunOut:
+    run, version = await training.describe_run(database, run_id)
+    return TrainingRunOut.model_validate(run).model_copy(update={"version": version})

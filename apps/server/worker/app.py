@@ -1,0 +1,22 @@
+"""The worker process's Celery app: `celery -A server.worker.app worker` (or `python -m server
+worker`). Settings are read once from the environment, like the API's."""
+
+from typing import Any
+
+from celery import signals
+
+from server.config import Settings
+from server.core.logging import configure_logging
+from server.worker.celery_app import create_celery
+from server.worker.schedule import beat_schedule
+
+settings = Settings()
+celery = create_celery(settings, include_tasks=True)
+celery.conf.beat_schedule = beat_schedule(settings)
+
+
+@signals.setup_logging.connect
+def _configure_logging(**_: Any) -> None:
+    # Connecting this signal stops Celery from installing its own handlers: worker logs go
+    # through the same structlog pipeline (JSON in production) as the API's.
+    configure_logging(settings)

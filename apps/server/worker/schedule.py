@@ -1,0 +1,34 @@
+"""Celery beat's schedule, from Settings."""
+
+from typing import Any
+
+from celery.schedules import crontab
+
+from server.config import Settings
+from server.worker.queues import TRAIN_TASK
+
+
+def parse_cron(expression: str) -> crontab:
+    """A five-field cron expression (`minute hour day month weekday`) as a Celery crontab."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 cron fields, got {len(fields)}: {expression!r}")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    return crontab(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+    )
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    schedule: dict[str, dict[str, Any]] = {}
+    if settings.retrain_cron:
+        schedule["periodic-retraining"] = {
+            "task": TRAIN_TASK,
+            "schedule": parse_cron(settings.retrain_cron),
+            "kwargs": {"run_id": None, "trigger": "schedule"},
+        }
+    return schedule
