@@ -17,11 +17,12 @@ from server.config import Settings
 SERVER_DIR = Path(__file__).resolve().parent
 
 
-def _prepare_multiprocess_metrics(settings: Settings) -> None:
-    """Give prometheus-client a fresh shared directory before any worker process starts."""
-    if settings.workers <= 1:
-        return
-    directory = settings.metrics_multiproc_dir
+def _prepare_multiprocess_metrics(directory: Path) -> None:
+    """Give prometheus-client a fresh shared directory before any child process starts.
+
+    The API (several uvicorn workers) and a Celery worker (a prefork pool) each get their
+    own subdirectory, so processes of one machine never mix their samples.
+    """
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     # prometheus-client reads this variable itself, in every worker, at import time.
@@ -31,7 +32,8 @@ def _prepare_multiprocess_metrics(settings: Settings) -> None:
 def run_api(settings: Settings, reload: bool = False) -> None:
     import uvicorn
 
-    _prepare_multiprocess_metrics(settings)
+    if settings.workers > 1:
+        _prepare_multiprocess_metrics(settings.metrics_multiproc_dir / "api")
     uvicorn.run(
         "server.main:create_app",
         factory=True,
@@ -66,6 +68,7 @@ def _limit_math_threads(threads: int) -> None:
 
 def run_worker(settings: Settings, queues: str, pool: str, concurrency: int | None) -> None:
     _limit_math_threads(settings.worker_math_threads)
+    _prepare_multiprocess_metrics(settings.metrics_multiproc_dir / "worker")
     from server.worker.app import celery
 
     argv = ["worker", "--queues", queues, "--pool", pool, "--loglevel", settings.log_level]
@@ -77,8 +80,8 @@ def run_worker(settings: Settings, queues: str, pool: str, concurrency: int | No
 def run_beat(settings: Settings) -> None:
     from server.worker.app import celery
 
-    schedule = settings.embedded_broker_dir.parent / "celerybeat-schedule"
-    celery.start(["beat", "--loglevel", settings.log_level, "--schedule", str(schedule)])
+    schedule = str(settings.beat_schedule_path)
+    celery.start(["beat", "--loglevel", settings.log_level, "--schedule", schedule])
 
 
 def run_train(settings: Settings, args: argparse.Namespace) -> int:

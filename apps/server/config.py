@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     )
     metrics_multiproc_dir: Path = Field(
         SERVER_DIR / "var" / "metrics",
-        description="Directory for prometheus-client multiprocess files when workers > 1.",
+        description="Directory for prometheus-client multiprocess files (API with workers > "
+        "1, Celery workers); each process kind uses a subdirectory.",
     )
 
     # --- database --------------------------------------------------------------------------
@@ -163,7 +164,11 @@ class Settings(BaseSettings):
         None, description="Commit the image was built from; recorded in every artifact."
     )
     worker_metrics_port: int = Field(
-        9100, ge=1, le=65535, description="Port of a worker's own /metrics endpoint."
+        9100, ge=0, le=65535, description="Port of a worker's own /metrics endpoint; 0: none."
+    )
+    beat_schedule_path: Path = Field(
+        SERVER_DIR / "var" / "celerybeat-schedule",
+        description="Where beat keeps its schedule state (a writable path, e.g. under /tmp).",
     )
 
     # --- security ----------------------------------------------------------------------------

@@ -8,11 +8,17 @@ from celery import signals
 from server.config import Settings
 from server.core.logging import configure_logging
 from server.worker.celery_app import create_celery
+from server.worker.metrics import start_metrics_server
 from server.worker.schedule import beat_schedule
 
 settings = Settings()
 celery = create_celery(settings, include_tasks=True)
 celery.conf.beat_schedule = beat_schedule(settings)
+
+
+@signals.worker_init.connect
+def _serve_metrics(**_: Any) -> None:
+    start_metrics_server(settings)
 
 
 @signals.setup_logging.connect

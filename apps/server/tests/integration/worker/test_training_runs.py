@@ -14,11 +14,13 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from server.config import Settings
 from server.main import create_app
 from server.tests.conftest import client_for
 from server.tests.support.databases import provision_database, settings_for_url
+from server.tests.support.live_server import free_port
 from server.tests.support.worker import celery_worker, redis_test_url
 
 ROWS = "3000"  # small generated datasets keep each run to a couple of seconds
@@ -53,11 +55,15 @@ def stack(
             "APP_ARTIFACT_ROOT": str(settings.artifact_root),
             "APP_EMBEDDED_BROKER_DIR": str(settings.embedded_broker_dir),
             "APP_TRAIN_DEFAULT_ROWS": ROWS,
+            "APP_WORKER_METRICS_PORT": str(free_port()),
+            "APP_METRICS_MULTIPROC_DIR": str(tmp / "metrics"),
         }
         if settings.redis_url:
             env["APP_REDIS_URL"] = settings.redis_url
         with celery_worker(env, queues="training"):
-            yield settings
+            yield settings.model_copy(
+                update={"worker_metrics_port": int(env["APP_WORKER_METRICS_PORT"])}
+            )
 
 
 @pytest.fixture
@@ -117,3 +123,18 @@ async def test_an_invalid_request_is_422_and_records_nothing(client: httpx.Async
     assert response.status_code == 422
     fields = {tuple(e["loc"]) for e in response.json()["errors"]}
     assert fields == {("body", "rows"), ("body", "colour")}
+
+
+async def test_the_worker_serves_its_task_metrics(stack: Settings) -> None:
+    # Runs after the tests above in this module: their tasks ran in pool processes, and the
+    # worker's main process reports them all.
+    url = f"http://127.0.0.1:{stack.worker_metrics_port}/metrics"
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(url)).text
+    finished = {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "worker_tasks_total" and sample.labels["task"] == "training.run"
+    }
+    assert finished.get("success", 0) >= 2

@@ -1,0 +1,67 @@
+"""A worker's own Prometheus endpoint and its task metrics.
+
+The prefork pool's children write samples to prometheus-client's multiprocess directory
+(set by `python -m server worker` before anything imports the client); the main process
+serves the aggregate on `worker_metrics_port`, which is also the worker's liveness probe.
+"""
+
+import os
+import time
+from typing import Any
+
+import structlog
+from celery import signals
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client import start_http_server as serve_registry
+
+from server.config import Settings
+
+log = structlog.get_logger(__name__)
+
+TASKS = Counter("worker_tasks_total", "Tasks finished, by outcome.", ["task", "outcome"])
+TASK_DURATION = Histogram(
+    "worker_task_duration_seconds",
+    "Time a task ran in a worker process.",
+    ["task"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800),
+)
+TASK_RETRIES = Counter("worker_task_retries_total", "Task retries requested.", ["task"])
+
+_started: dict[str, float] = {}
+
+
+def start_metrics_server(settings: Settings) -> None:
+    """Serve every pool process's samples on `worker_metrics_port` (main process only)."""
+    if not settings.worker_metrics_port:
+        return
+    registry: CollectorRegistry | None = None
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    serve_registry(settings.worker_metrics_port, addr=settings.host, registry=registry or REGISTRY)
+    log.info("worker.metrics_serving", port=settings.worker_metrics_port)
+
+
+@signals.task_prerun.connect
+def _task_started(task_id: str, **_: Any) -> None:
+    _started[task_id] = time.perf_counter()
+
+
+@signals.task_postrun.connect
+def _task_finished(task_id: str, task: Any, state: str | None = None, **_: Any) -> None:
+    started = _started.pop(task_id, None)
+    name = getattr(task, "name", "unknown")
+    TASKS.labels(name, (state or "unknown").lower()).inc()
+    if started is not None:
+        TASK_DURATION.labels(name).observe(time.perf_counter() - started)
+
+
+@signals.task_retry.connect
+def _task_retried(sender: Any = None, **_: Any) -> None:
+    TASK_RETRIES.labels(getattr(sender, "name", "unknown")).inc()
+
+
+@signals.worker_process_shutdown.connect
+def _child_exited(pid: int | None = None, **_: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid or os.getpid())  # type: ignore[no-untyped-call]
