@@ -85,7 +85,7 @@ async def db_connection(test_database: ProvisionedDatabase) -> AsyncIterator[Asy
     await engine.dispose()
 
 
-class _TransactionalDatabase(Database):
+class TransactionalDatabase(Database):
     """A `Database` whose sessions join the test's outer transaction through savepoints."""
 
     def __init__(self, connection: AsyncConnection) -> None:
@@ -100,7 +100,7 @@ class _TransactionalDatabase(Database):
 
 @pytest.fixture
 async def db_session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
-    database = _TransactionalDatabase(db_connection)
+    database = TransactionalDatabase(db_connection)
     async with database.session() as session:
         yield session
 
@@ -108,7 +108,7 @@ async def db_session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSessi
 def build_app(settings: Settings, connection: AsyncConnection | None = None) -> FastAPI:
     app = create_app(settings)
     if connection is not None:
-        app.state.database = _TransactionalDatabase(connection)
+        app.state.database = TransactionalDatabase(connection)
     return app
 
 
