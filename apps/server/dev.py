@@ -11,10 +11,16 @@ import time
 from collections.abc import Sequence
 
 from server.config import SERVER_DIR
-from server.worker.queues import INFERENCE, SHADOW, TRAINING
+from server.worker.queues import BATCH, INFERENCE, SHADOW, TRAINING
 
 PROCESSES: dict[str, Sequence[str]] = {
-    "worker": ["worker", "--queues", f"{INFERENCE},{SHADOW},{TRAINING}", "--concurrency", "1"],
+    "worker": [
+        "worker",
+        "--queues",
+        f"{INFERENCE},{SHADOW},{BATCH},{TRAINING}",
+        "--concurrency",
+        "1",
+    ],
     "beat": ["beat"],
     "api": ["api", "--reload"],
 }

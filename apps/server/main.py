@@ -14,15 +14,30 @@ from server.core.logging import configure_logging
 from server.core.metrics import mark_worker_dead
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.database.session import Database
-from server.routes import health, meta, metrics, models, training
+from server.routes import (
+    API_V1,
+    health,
+    jobs,
+    meta,
+    metrics,
+    models,
+    predictions,
+    traffic,
+    training,
+)
 from server.schemas.problem import problem_responses
+from server.services.health import readiness_checks
+from server.services.predictions import PredictionService
 from server.worker.celery_app import create_celery
+from server.worker.results import create_result_waiter
 
 log = structlog.get_logger("server")
 
 OPENAPI_TAGS = [
     {"name": "probes", "description": "Liveness, readiness and Prometheus metrics."},
     {"name": "meta", "description": "What this service is."},
+    {"name": "predictions", "description": "Triage tickets now, and say when it was wrong."},
+    {"name": "jobs", "description": "Batch jobs: many tickets, scored in the background."},
     {"name": "models", "description": "Model registry: versions, aliases, rollback, audit."},
     {"name": "training", "description": "Training runs on the worker's training queue."},
 ]
@@ -35,13 +50,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await app.state.predictions.aclose()
         await app.state.database.dispose()
         mark_worker_dead()
         log.info("app.stopped")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app. Everything it needs comes from `settings`; nothing is read later."""
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app. Everything it needs comes from `settings`; nothing is read later.
+
+    `database` replaces the one built from settings (tests pass one bound to a transaction).
+    """
     settings = settings or Settings()
     configure_logging(settings)
     app = FastAPI(
@@ -56,13 +75,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # The engine connects lazily, so building it here costs nothing and keeps the app usable
     # by test clients that never run the lifespan.
-    app.state.database = Database.from_settings(settings)
+    app.state.database = database or Database.from_settings(settings)
     app.state.celery = create_celery(settings)  # a client: sends tasks by name
+    app.state.readiness = readiness_checks(settings, app.state.database)
+    app.state.predictions = PredictionService(
+        settings,
+        app.state.database,
+        app.state.celery,
+        create_result_waiter(settings, poll_s=settings.result_poll_s),
+    )
 
     register_error_handlers(app)
     # Added innermost first: the request context wraps everything, so even a 413 or a CORS
     # refusal carries a request id and is logged and counted.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        overrides={f"{API_V1}/jobs": settings.jobs_max_upload_bytes},
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -76,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(meta.router)
+    app.include_router(predictions.router)
+    app.include_router(jobs.router)
     app.include_router(models.router)
+    app.include_router(traffic.router)
     app.include_router(training.router)
     return app

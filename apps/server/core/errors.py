@@ -6,6 +6,7 @@ maps those, Starlette's `HTTPException` and request validation errors to
 request middleware, which logs the traceback and never returns it.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -127,10 +128,30 @@ async def _handle_app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _allowed_methods(app: FastAPI, path: str) -> str | None:
+    """Every method documented for `path`, across routes (Starlette names only the first's)."""
+    table = getattr(app.state, "allowed_methods_table", None)
+    if table is None:
+        table = [
+            (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$"), methods)
+            for template, methods in app.openapi()["paths"].items()
+        ]
+        app.state.allowed_methods_table = table
+    allowed = {m.upper() for regex, methods in table if regex.match(path) for m in methods}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return ", ".join(sorted(allowed)) or None
+
+
 async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
-    return problem_response(request, exc.status_code, detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        allowed = _allowed_methods(request.app, request.url.path)
+        if allowed:
+            headers["Allow"] = allowed
+    return problem_response(request, exc.status_code, detail, headers=headers)
 
 
 async def _handle_validation_error(request: Request, exc: Exception) -> JSONResponse:

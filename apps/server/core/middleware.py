@@ -101,19 +101,30 @@ class RequestContextMiddleware:
 class BodySizeLimitMiddleware:
     """Refuse bodies over `max_bytes` with 413: by Content-Length up front, else while reading."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, overrides: dict[str, int] | None = None
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        # Path prefixes with limits of their own (batch job uploads are larger).
+        self.overrides = sorted((overrides or {}).items(), key=lambda kv: -len(kv[0]))
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.overrides:
+            if path == prefix or path.startswith(prefix + "/"):
+                return limit
+        return self.default_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope["path"])
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
             status = 413 if declared.isdigit() else 400
             detail = (
-                f"The request body exceeds the limit of {self.max_bytes} bytes."
+                f"The request body exceeds the limit of {max_bytes} bytes."
                 if status == 413
                 else "The Content-Length header is not a number."
             )
@@ -127,10 +138,10 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # Raised inside the route's body parsing, so the problem handler shapes it.
                     raise HTTPException(
-                        413, f"The request body exceeds the limit of {self.max_bytes} bytes."
+                        413, f"The request body exceeds the limit of {max_bytes} bytes."
                     )
             return message
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
 from server.database.session import Database
+from server.services.predictions import PredictionService
 
 
 def get_settings(request: Request) -> Settings:
@@ -33,6 +34,11 @@ def get_celery(request: Request) -> Celery:
     return celery
 
 
+def get_prediction_service(request: Request) -> PredictionService:
+    service: PredictionService = request.app.state.predictions
+    return service
+
+
 def get_actor() -> str:
     """Who is acting, for audit logs. The security layer replaces this with the principal."""
     return "anonymous"
@@ -43,3 +49,4 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ActorDep = Annotated[str, Depends(get_actor)]
 CeleryDep = Annotated[Celery, Depends(get_celery)]
+PredictionServiceDep = Annotated[PredictionService, Depends(get_prediction_service)]

@@ -4,10 +4,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from server.core.errors import problem_response
-from server.routes.deps import DatabaseDep, SettingsDep
+from server.routes.deps import SettingsDep
 from server.schemas.health import Liveness, Readiness
 from server.schemas.problem import problem_responses
-from server.services.health import check_readiness, database_check
+from server.services.health import check_readiness
 
 router = APIRouter(tags=["probes"])
 
@@ -21,15 +21,13 @@ async def health() -> Liveness:
     "/readiness",
     summary="Readiness: dependencies reachable",
     response_model=Readiness,
-    description="200 with one result per check, or 503 problem details naming the failed ones.",
+    description="Checks the database, the broker, and that the champion model is loaded in at "
+    "least one live worker: 200 with one result per check, or 503 problem details naming "
+    "the failed ones.",
     responses=problem_responses(503),
 )
-async def readiness(
-    request: Request, settings: SettingsDep, database: DatabaseDep
-) -> Readiness | JSONResponse:
-    report = await check_readiness(
-        {"database": database_check(database)}, settings.readiness_timeout_s
-    )
+async def readiness(request: Request, settings: SettingsDep) -> Readiness | JSONResponse:
+    report = await check_readiness(request.app.state.readiness, settings.readiness_timeout_s)
     if report.status == "ok":
         return report
     failed = [name for name, result in report.checks.items() if result.status != "ok"]

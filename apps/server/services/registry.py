@@ -211,6 +211,19 @@ async def alias_audit_log(session: AsyncSession, model_name: str) -> Sequence[Al
     return await repo.audit_log(session, await require_model(session, model_name))
 
 
+async def served_versions(session: AsyncSession, model_name: str) -> dict[str, tuple[int, str]]:
+    """Alias -> (version, manifest sha256) for every alias of `model_name` (none if unknown)."""
+    model = await repo.get_model(session, model_name)
+    if model is None:
+        return {}
+    served = {}
+    for alias, number in (await repo.list_aliases(session, model)).items():
+        row = await repo.get_version(session, model, number)
+        if row is not None:
+            served[alias] = (row.version, row.sha256)
+    return served
+
+
 async def champion_version(session: AsyncSession, model_name: str) -> ModelVersion | None:
     """The version serving traffic, or None before the first promotion."""
     model = await repo.get_model(session, model_name)

@@ -106,16 +106,18 @@ async def db_session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSessi
 
 
 def build_app(settings: Settings, connection: AsyncConnection | None = None) -> FastAPI:
-    app = create_app(settings)
-    if connection is not None:
-        app.state.database = TransactionalDatabase(connection)
-    return app
+    database = TransactionalDatabase(connection) if connection is not None else None
+    return create_app(settings, database)
 
 
 @asynccontextmanager
 async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` with its lifespan run, as a server would run it."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
         yield client
 
 

@@ -3,6 +3,7 @@ worker`). Settings are read once from the environment, like the API's."""
 
 from typing import Any
 
+import structlog
 from celery import signals
 
 from server.config import Settings
@@ -19,6 +20,20 @@ celery.conf.beat_schedule = beat_schedule(settings)
 @signals.worker_init.connect
 def _serve_metrics(**_: Any) -> None:
     start_metrics_server(settings)
+
+
+@signals.task_prerun.connect
+def _bind_task_context(task_id: str | None = None, task: Any = None, **_: Any) -> None:
+    # The API sends the request id and user id as task headers: every log line of the task
+    # carries them, like the request's own lines in the API.
+    request = getattr(task, "request", None)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(
+        task=getattr(task, "name", None),
+        task_id=task_id,
+        request_id=getattr(request, "request_id", None) or None,
+        user_id=getattr(request, "user_id", None) or None,
+    )
 
 
 @signals.setup_logging.connect

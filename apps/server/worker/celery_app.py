@@ -1,7 +1,8 @@
 """The Celery application, configured from Settings.
 
 Redis is the broker and result backend in compose, the cluster and CI. Without
-`APP_REDIS_URL` (`make dev`), kombu's filesystem transport under `var/broker` stands in:
+`APP_REDIS_URL` (`make dev`), kombu's filesystem transport under `var/broker` stands in
+(with atomic publishing, see embedded_transport.py):
 a real broker between real processes, polled every `embedded_broker_poll_s` (20 ms) instead
 of kombu's default second, so a development round trip stays well under a second.
 """
@@ -13,7 +14,19 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from server.config import Settings
-from server.worker.queues import ALL_QUEUES, INFERENCE, TRAIN_TASK, TRAINING
+from server.worker import embedded_transport
+from server.worker.queues import (
+    ALL_QUEUES,
+    BATCH,
+    INFERENCE,
+    JOB_TASK,
+    PREDICT_TASK,
+    SHADOW,
+    SHADOW_TASK,
+    SWEEP_TASK,
+    TRAIN_TASK,
+    TRAINING,
+)
 
 
 def _embedded_broker(directory: Path, poll_s: float) -> dict[str, Any]:
@@ -21,7 +34,7 @@ def _embedded_broker(directory: Path, poll_s: float) -> dict[str, Any]:
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": "filesystem://",
+        "broker_url": f"{embedded_transport.SCHEME}://",
         "broker_transport_options": {
             "data_folder_in": str(folders["queue"]),
             "data_folder_out": str(folders["queue"]),
@@ -58,7 +71,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # One direct exchange per queue, routing key = queue name, so `queue=` always lands.
         "task_queues": [Queue(name, Exchange(name), routing_key=name) for name in ALL_QUEUES],
         "task_default_queue": INFERENCE,
-        "task_routes": {TRAIN_TASK: {"queue": TRAINING}},
+        "task_routes": {
+            TRAIN_TASK: {"queue": TRAINING},
+            PREDICT_TASK: {"queue": INFERENCE},
+            SHADOW_TASK: {"queue": SHADOW},
+            JOB_TASK: {"queue": BATCH},
+            SWEEP_TASK: {"queue": BATCH},
+        },
         # Acknowledge after the work is done, and re-queue a task whose process died
         # (OOM, SIGKILL), so an accepted task is not lost; tasks guard against loops.
         "task_acks_late": True,
@@ -81,6 +100,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 def create_celery(settings: Settings, *, include_tasks: bool = False) -> Celery:
     """A Celery app. The API only sends tasks by name; a worker also imports their code."""
-    app = Celery(settings.app_name, include=["server.worker.tasks"] if include_tasks else [])
-    app.conf.update(celery_config(settings))
+    modules = ["server.worker.tasks", "server.worker.inference_tasks", "server.worker.job_tasks"]
+    app = Celery(settings.app_name, include=modules if include_tasks else [])
+    config = celery_config(settings)
+    if not include_tasks:
+        # The API reads results with its own async waiter (worker/results/); Celery's
+        # client-side result consumer would subscribe with blocking calls on every send.
+        config["result_backend"] = None
+    app.conf.update(config)
     return app

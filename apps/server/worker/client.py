@@ -23,6 +23,7 @@ async def send_task(
     queue: str,
     headers: dict[str, str],
     ignore_result: bool = True,
+    task_id: str | None = None,
 ) -> str:
     """Publish task `name` without blocking the event loop; returns the task id.
 
@@ -37,6 +38,7 @@ async def send_task(
             queue=queue,
             headers=headers,
             ignore_result=ignore_result,
+            task_id=task_id,
             retry=True,
             retry_policy=PUBLISH_RETRY_POLICY,
         )
@@ -45,5 +47,5 @@ async def send_task(
         raise ServiceUnavailableError(
             "The task queue is unreachable; try again shortly.", headers={"Retry-After": "5"}
         ) from exc
-    task_id: str = result.id
-    return task_id
+    sent_id: str = result.id
+    return sent_id

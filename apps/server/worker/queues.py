@@ -4,6 +4,11 @@ INFERENCE = "inference"
 INFERENCE_GPU = "inference-gpu"
 TRAINING = "training"
 SHADOW = "shadow"
-ALL_QUEUES = (INFERENCE, INFERENCE_GPU, TRAINING, SHADOW)
+BATCH = "batch"
+ALL_QUEUES = (INFERENCE, INFERENCE_GPU, TRAINING, SHADOW, BATCH)
 
 TRAIN_TASK = "training.run"
+PREDICT_TASK = "inference.predict"
+SHADOW_TASK = "inference.shadow"
+JOB_TASK = "jobs.run"
+SWEEP_TASK = "jobs.sweep"

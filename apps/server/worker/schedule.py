@@ -5,7 +5,7 @@ from typing import Any
 from celery.schedules import crontab
 
 from server.config import Settings
-from server.worker.queues import TRAIN_TASK
+from server.worker.queues import SWEEP_TASK, TRAIN_TASK
 
 
 def parse_cron(expression: str) -> crontab:
@@ -24,7 +24,9 @@ def parse_cron(expression: str) -> crontab:
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    schedule: dict[str, dict[str, Any]] = {}
+    schedule: dict[str, dict[str, Any]] = {
+        "sweep-stuck-jobs": {"task": SWEEP_TASK, "schedule": float(settings.jobs_sweep_interval_s)}
+    }
     if settings.retrain_cron:
         schedule["periodic-retraining"] = {
             "task": TRAIN_TASK,

@@ -18,12 +18,19 @@ async def test_liveness_is_ok(plain_client: httpx.AsyncClient) -> None:
 
 
 async def test_readiness_reports_each_check(client: httpx.AsyncClient) -> None:
+    # No model is promoted here and no worker runs: ready needs both (see the worker tests).
     response = await client.get("/readiness")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["status"] == "ok"
-    assert body["checks"]["database"]["status"] == "ok"
-    assert body["checks"]["database"]["latency_ms"] >= 0
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"]["status"] == "ok"
+    assert checks["database"]["latency_ms"] >= 0
+    assert checks["broker"]["status"] == "ok"
+    assert checks["model"] == {
+        "status": "fail",
+        "latency_ms": checks["model"]["latency_ms"],
+        "error": "no version of 'ticket-triage' is champion yet",
+    }
+    assert response.json()["detail"] == "failed checks: model"
 
 
 @pytest.mark.parametrize(
@@ -46,7 +53,7 @@ async def test_readiness_is_503_when_the_database_is_unreachable(
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == 503
-    assert body["detail"] == "failed checks: database"
+    assert body["detail"].startswith("failed checks: database")
     assert body["checks"]["database"]["status"] == "fail"
     assert body["checks"]["database"]["error"]
     assert body["request_id"] == response.headers["x-request-id"]

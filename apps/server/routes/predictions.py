@@ -1,0 +1,83 @@
+"""Sync predictions and feedback."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+
+from server.routes import API_V1
+from server.routes.deps import ActorDep, PredictionServiceDep, SessionDep, SettingsDep
+from server.schemas.predictions import (
+    FeedbackOut,
+    FeedbackRequest,
+    PredictionOut,
+    PredictionRequest,
+    PredictionResponse,
+)
+from server.schemas.problem import problem_responses
+from server.services import feedback
+from server.services.predictions import Caller
+
+router = APIRouter(prefix=f"{API_V1}/predictions", tags=["predictions"])
+
+RoutingKey = Annotated[
+    str | None,
+    Header(
+        alias="X-Routing-Key",
+        max_length=128,
+        description="Sticky canary routing: the same key always meets the same version.",
+    ),
+]
+
+
+@router.post(
+    "",
+    summary="Triage 1 to N tickets now",
+    responses=problem_responses(422, 503, 504),
+)
+async def predict(
+    body: PredictionRequest,
+    request: Request,
+    service: PredictionServiceDep,
+    actor: ActorDep,
+    routing_key: RoutingKey = None,
+) -> PredictionResponse:
+    request_id: str = request.state.request_id
+    anonymous = actor == "anonymous"
+    caller = Caller(
+        user=actor,
+        routing_key=routing_key or (request_id if anonymous else actor),
+        request_id=request_id,
+    )
+    result = await service.predict(body.texts, caller)
+    return PredictionResponse(
+        model=result.model,
+        version=result.version,
+        predictions=[
+            PredictionOut(
+                id=p.id, label=p.label, confidence=p.confidence, probabilities=p.probabilities
+            )
+            for p in result.predictions
+        ],
+    )
+
+
+@router.post(
+    "/{prediction_id}/feedback",
+    summary="Record the true label of a prediction (once)",
+    responses=problem_responses(404, 409, 422),
+)
+async def give_feedback(
+    prediction_id: uuid.UUID, body: FeedbackRequest, session: SessionDep, settings: SettingsDep
+) -> FeedbackOut:
+    prediction = await feedback.record_feedback(
+        session, prediction_id, body.label, settings.model_labels
+    )
+    assert prediction.feedback_at is not None  # noqa: S101 - set by record_feedback
+    return FeedbackOut(
+        prediction_id=prediction.id,
+        predicted_label=prediction.label,
+        label=body.label,
+        correct=prediction.label == body.label,
+        recorded_at=prediction.feedback_at,
+    )

@@ -1,0 +1,65 @@
+"""Optional sampling profiles of the API and the worker during a measured window (py-spy).
+
+py-spy is not a dependency of the project: install it anywhere (`pip install py-spy`) and
+pass `--profile`. It writes collapsed stacks (`*.folded`, for flame graph tools and
+speedscope) and a short list of the hottest frames per process kind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+
+def py_spy() -> str | None:
+    return shutil.which("py-spy")
+
+
+@contextlib.contextmanager
+def recording(
+    pids: Mapping[str, int], seconds: float, out_dir: Path, tag: str
+) -> Iterator[dict[str, Path]]:
+    """Sample each pid (and its children) for `seconds`; yields the files being written."""
+    binary = py_spy()
+    if binary is None:
+        yield {}
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {name: out_dir / f"profile-{tag}-{name}.folded" for name in pids}
+    options = ["--subprocesses", "--threads", "--rate", "100", "--format", "raw"]
+    options += ["--duration", str(max(1, round(seconds)))]
+    recorders = [
+        subprocess.Popen(  # noqa: S603 - py-spy on our own processes
+            [binary, "record", *options, "--pid", str(pid), "--output", str(files[name])],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in pids.items()
+    ]
+    try:
+        yield files
+    finally:
+        for recorder in recorders:
+            try:
+                recorder.wait(timeout=seconds + 30)
+            except subprocess.TimeoutExpired:
+                recorder.kill()
+                recorder.wait()
+
+
+def hottest(folded: Path, top: int = 15) -> list[tuple[str, float]]:
+    """The frames where the samples were taken (self time), as (frame, share of samples)."""
+    if not folded.is_file():
+        return []
+    leaves: Counter[str] = Counter()
+    total = 0
+    for line in folded.read_text("utf-8", "replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if count.isdigit():
+            total += int(count)
+            leaves[stack.rsplit(";", 1)[-1]] += int(count)
+    return [(frame, round(n / total, 3)) for frame, n in leaves.most_common(top)]

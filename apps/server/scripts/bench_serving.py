@@ -1,0 +1,277 @@
+"""Benchmark of the serving stack: sync predictions against `/health`, and a batch job.
+
+    cd apps/server && PYTHONPATH=.. uv run python scripts/bench_serving.py [--duration 15]
+
+Starts everything on this machine's PostgreSQL and Redis: a fresh database `bench_<random>`
+(dropped at the end) and Redis database 14 (flushed before and after; no other database is
+touched), migrations, a trained and promoted model, one Celery worker and the API. Then it
+drives `GET /health` and `POST /api/v1/predictions` (one text each) with 64 connections from
+a separate process (`wrk` when installed, else `scripts/bench/httpload.py`), reads the
+worker's task counter for texts per task, runs a 100k-text batch job when `/api/v1/jobs`
+exists, and writes `bench-serving.json` and `bench-serving.md` to `--out-dir`.
+
+Process layout for 2 cores (defaults): 1 API process and a worker with 1 pool process. The
+API batches concurrent requests per process, so a second API process halves the batches
+and adds a Python process to the same two cores; one pool process scores a batch of 64 in a
+few ms, far from saturating a core at this load; wrk takes the rest. Try other layouts with
+`--api-workers` and `--worker-concurrency`. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from unittest import mock
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from server.agents.data.generator import generate_tickets
+from server.config import SERVER_DIR, Settings
+from server.scripts.bench import cpu, jobs, load, profile, report, stack
+from server.worker.queues import ALL_QUEUES, INFERENCE_GPU, PREDICT_TASK, TRAINING
+
+REPO_ROOT = SERVER_DIR.parent.parent
+# Every CPU queue but training: a queue added for batch jobs is consumed without a change.
+DEFAULT_QUEUES = ",".join(q for q in ALL_QUEUES if q not in {TRAINING, INFERENCE_GPU})
+PREDICTION_TEXTS = 32  # distinct request bodies, in rotation
+TEXT_SEED = 20_240_601
+
+
+def worker_task_stats(metrics_url: str) -> dict[str, float]:
+    """Finished `inference.predict` tasks and their summed run time, from the worker."""
+    text = httpx.get(metrics_url, timeout=5).text
+    stats = {"tasks": 0.0, "seconds": 0.0}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.labels.get("task") != PREDICT_TASK:
+                continue
+            if s.name == "worker_tasks_total":
+                stats["tasks"] += s.value
+            elif s.name == "worker_task_duration_seconds_sum":
+                stats["seconds"] += s.value
+    return stats
+
+
+def measure(
+    running: stack.Stack, target: load.Target, args: argparse.Namespace, client: str, work: Path
+) -> dict[str, Any]:
+    """Warm up, then the measured run, with CPU per component and the worker's counters."""
+    common = {"connections": args.connections, "threads": args.client_threads, "work_dir": work}
+    if args.warmup > 0:
+        load.run_load(client, running.base_url, target, seconds=args.warmup, **common)
+    sessions = running.pids()
+    tasks_before = worker_task_stats(running.worker_metrics_url)
+    cpu_before, started = cpu.sample(sessions), time.monotonic()
+    figures = load.run_load(client, running.base_url, target, seconds=args.duration, **common)
+    cpu_after, elapsed = cpu.sample(sessions), time.monotonic() - started
+    tasks_after = worker_task_stats(running.worker_metrics_url)
+    cores = cpu.cores_used(cpu_before, cpu_after, elapsed)
+    if cores:
+        cores["load_client"] = round(figures["client_cpu_s"] / elapsed, 2)
+    figures["cores"] = cores
+    tasks = tasks_after["tasks"] - tasks_before["tasks"]
+    if target.bodies:
+        seconds = tasks_after["seconds"] - tasks_before["seconds"]
+        figures["worker"] = {
+            "tasks": int(tasks),
+            "texts_per_task": round(figures["requests"] / tasks, 1) if tasks else None,
+            "mean_task_ms": round(seconds / tasks * 1000, 2) if tasks else None,
+            "busy_share": round(seconds / elapsed, 2),
+        }
+    if args.profile:
+        figures["profile"] = profiled_run(running, target, args, client, common)
+    return figures
+
+
+def profiled_run(
+    running: stack.Stack,
+    target: load.Target,
+    args: argparse.Namespace,
+    client: str,
+    common: dict[str, Any],
+) -> dict[str, Any]:
+    """One more window under py-spy (its figures are perturbed, so kept apart)."""
+    with profile.recording(running.pids(), args.duration, args.out_dir, target.name) as files:
+        if not files:
+            return {"error": "py-spy not found on PATH"}
+        figures = load.run_load(client, running.base_url, target, seconds=args.duration, **common)
+    return {
+        "requests_per_s": figures["requests_per_s"],
+        "p99_ms": figures["latency_ms"]["p99"],
+        "files": [path.name for path in files.values()],
+        "self_time": {name: profile.hottest(path) for name, path in files.items()},
+    }
+
+
+def run_batch_job(running: stack.Stack, texts: list[str], timeout_s: float) -> dict[str, Any]:
+    """The batch job phase, with the CPU each component used while it ran."""
+    if not texts:
+        return {"available": False, "status": "skipped (--job-texts 0)"}
+    sessions = running.pids()
+    before, started = cpu.sample(sessions), time.monotonic()
+    result = jobs.run_job(running.base_url, texts, timeout_s=timeout_s)
+    result["cores"] = cpu.cores_used(before, cpu.sample(sessions), time.monotonic() - started)
+    return result
+
+
+def effective_settings(env: dict[str, str]) -> Settings:
+    """The settings the API and worker run with: their environment, then `.env`."""
+    app_env = {k: v for k, v in env.items() if k.startswith("APP_")}
+    with mock.patch.dict(os.environ, app_env):
+        return Settings(_env_file=SERVER_DIR / ".env")
+
+
+def machine() -> dict[str, Any]:
+    model = platform.processor() or "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        model = found.group(1).strip() if found else model
+    affinity = getattr(os, "sched_getaffinity", None)
+    return {
+        "cpus": len(affinity(0)) if affinity else os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    client = load.client_name(args.python_client)
+    texts = list(generate_tickets(PREDICTION_TEXTS, TEXT_SEED).texts)
+    predictions = load.Target(
+        "predictions",
+        "POST",
+        "/api/v1/predictions",
+        tuple(json.dumps({"texts": [text]}) for text in texts),
+    )
+    health = load.Target("health", "GET", "/health")
+    with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
+        config = stack.StackConfig(
+            postgres_admin_url=args.postgres,
+            redis_url=args.redis,
+            api_workers=args.api_workers,
+            worker_concurrency=args.worker_concurrency,
+            worker_queues=args.worker_queues,
+            train_rows=args.train_rows,
+            state_dir=Path(tmp),
+        )
+        log(f"starting the stack in {tmp} (migrate, train {args.train_rows:,} rows, worker, api)")
+        with stack.serving_stack(config) as running:
+            settings = effective_settings(running.env)
+            results: dict[str, Any] = {}
+            for target in (health, predictions):
+                log(f"{target.method} {target.path}: {args.warmup:g} s + {args.duration:g} s")
+                results[target.name] = measure(running, target, args, client, Path(tmp))
+            log(f"batch job of {args.job_texts:,} texts")
+            job_texts = (
+                []
+                if args.job_texts == 0
+                else list(generate_tickets(args.job_texts, TEXT_SEED + 1).texts)
+            )
+            batch = run_batch_job(running, job_texts, args.job_timeout)
+            version = re.search(r"registered version (\d+)", running.train_output)
+    ratio = results["predictions"]["requests_per_s"] / max(results["health"]["requests_per_s"], 1)
+    return {
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "config": {
+            "api_workers": args.api_workers,
+            "worker_concurrency": args.worker_concurrency,
+            "worker_pool": "prefork",
+            "worker_queues": args.worker_queues,
+            "batch_window_ms": settings.batch_window_ms,
+            "batch_max_texts": settings.batch_max_texts,
+            "batch_max_in_flight": settings.batch_max_in_flight,
+            "predict_timeout_s": settings.predict_timeout_s,
+            "train_rows": args.train_rows,
+            "model_version": int(version.group(1)) if version else None,
+        },
+        "load": {
+            "client": client,
+            "client_threads": args.client_threads if client == "wrk" else 1,
+            "connections": args.connections,
+            "warmup_s": args.warmup,
+            "duration_s": args.duration,
+            "note": "The load client shares the machine's cores with the stack; its CPU is "
+            "listed as load_client below.",
+        },
+        "results": results,
+        "ratio": round(ratio, 3),
+        "batch_job": batch,
+        "targets": report.judge(results, batch),
+    }
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[bench] {message}\n")
+    sys.stderr.flush()
+
+
+def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    # Like Ctrl-C: unwinds through the context managers (processes stopped, database dropped).
+    raise KeyboardInterrupt
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add = parser.add_argument
+    add("--duration", type=float, default=15, help="measured seconds per endpoint")
+    add("--warmup", type=float, default=3, help="warm-up seconds per endpoint")
+    add("--connections", type=int, default=64)
+    add("--client-threads", type=int, default=1, help="wrk threads")
+    add("--python-client", action="store_true", help="use bench/httpload.py even with wrk")
+    add("--profile", action="store_true", help="one more window per endpoint under py-spy")
+    add("--api-workers", type=int, default=1, help="uvicorn worker processes")
+    add("--worker-concurrency", type=int, default=1, help="Celery prefork processes")
+    add("--worker-queues", default=DEFAULT_QUEUES)
+    add("--train-rows", type=int, default=20_000)
+    add("--job-texts", type=int, default=report.BATCH_JOB_TEXTS, help="0 skips the batch job")
+    add("--job-timeout", type=float, default=300)
+    add(
+        "--postgres",
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
+        help="admin URL; the benchmark database is created next to it",
+    )
+    add("--redis", default="redis://127.0.0.1:6379/14", help="flushed before and after")
+    add("--out-dir", type=Path, default=REPO_ROOT / "reports")
+    args = parser.parse_args(argv)
+    if not 1 <= args.connections <= 1024 or args.duration <= 0 or args.duration > 600:
+        parser.error("--connections must be 1-1024 and --duration 0-600 s")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        result = run(args)
+    except stack.StackError as exc:
+        log(f"the stack did not come up: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted; every process was stopped and the database dropped")
+        return 130
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    (args.out_dir / "bench-serving.json").write_text(json.dumps(result, indent=2) + "\n")
+    markdown = report.render_markdown(result)
+    (args.out_dir / "bench-serving.md").write_text(markdown, "utf-8")
+    sys.stdout.write(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""Feedback: the true label of a prediction, recorded once."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.core.errors import ConflictError, NotFoundError, UnprocessableError
+from server.database.base import utcnow
+from server.database.serving_models import Prediction
+
+
+async def record_feedback(
+    session: AsyncSession, prediction_id: uuid.UUID, label: str, labels: list[str]
+) -> Prediction:
+    """Store `label` as the truth; the same label again is fine, a different one is 409."""
+    if label not in labels:
+        raise UnprocessableError(
+            f"body.label: '{label}' is not a label of the model ({', '.join(labels)})."
+        )
+    prediction = await session.get(Prediction, prediction_id, with_for_update=True)
+    if prediction is None or prediction.shadow:
+        raise NotFoundError(f"There is no prediction {prediction_id}.")
+    if prediction.feedback_label is not None:
+        if prediction.feedback_label != label:
+            raise ConflictError(
+                f"Prediction {prediction_id} already has feedback '{prediction.feedback_label}'."
+            )
+        return prediction
+    prediction.feedback_label, prediction.feedback_at = label, utcnow()
+    await session.commit()
+    return prediction

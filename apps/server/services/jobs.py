@@ -1,0 +1,228 @@
+"""Batch jobs: accept (idempotently), run chunk by chunk on a worker, stream the results.
+
+The job row and its input chunks are committed before the task is sent, and beat's
+sweeper re-sends jobs left `queued`, so an accepted job is never lost. A job that cannot
+be enqueued because the broker is down is removed again and answered with 503: the client
+retries (with the same Idempotency-Key) instead of waiting on a job nobody will run.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.config import Settings
+from server.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from server.database.base import utcnow
+from server.database.job_models import BatchJob, BatchJobChunk, JobStatus
+from server.database.session import Database
+from server.services import registry
+from server.services.job_inputs import JobItem
+from server.worker.client import send_task
+from server.worker.queues import BATCH, JOB_TASK
+
+FINISHED = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+Scorer = Callable[[int, str, list[str]], tuple[int, list[dict[str, Any]]]]
+
+
+def request_digest(items: Sequence[JobItem]) -> str:
+    """What the Idempotency-Key is bound to: the items, in order."""
+    digest = hashlib.sha256()
+    for item in items:
+        digest.update(json.dumps([item.id, item.text]).encode())
+    return digest.hexdigest()
+
+
+async def _find_by_key(session: AsyncSession, owner: str, key: str) -> BatchJob | None:
+    query = select(BatchJob).where(BatchJob.owner == owner, BatchJob.idempotency_key == key)
+    return await session.scalar(query)
+
+
+async def _enqueue(celery: Celery, job_id: uuid.UUID) -> None:
+    await send_task(celery, JOB_TASK, kwargs={"job_id": str(job_id)}, queue=BATCH, headers={})
+
+
+async def submit_job(
+    database: Database,
+    celery: Celery,
+    settings: Settings,
+    items: Sequence[JobItem],
+    *,
+    owner: str,
+    idempotency_key: str | None,
+) -> tuple[BatchJob, bool]:
+    """The job for these items and whether it is new (False: an idempotent repeat)."""
+    digest = request_digest(items)
+    async with database.session() as session:
+        if idempotency_key:
+            existing = await _find_by_key(session, owner, idempotency_key)
+            if existing is not None:
+                if existing.request_sha256 != digest:
+                    raise ConflictError(
+                        "This Idempotency-Key was used for a different request body."
+                    )
+                return existing, False
+        size = settings.jobs_chunk_size
+        job = BatchJob(
+            owner=owner,
+            status=JobStatus.queued,
+            idempotency_key=idempotency_key,
+            request_sha256=digest,
+            model_name=settings.model_name,
+            total=len(items),
+            processed=0,
+            chunks=(len(items) + size - 1) // size,
+            attempts=0,
+        )
+        session.add(job)
+        await session.flush()
+        session.add_all(
+            BatchJobChunk(
+                job_id=job.id,
+                position=start // size,
+                item_ids=[item.id for item in items[start : start + size]],
+                texts=[item.text for item in items[start : start + size]],
+                results=None,
+            )
+            for start in range(0, len(items), size)
+        )
+        await session.commit()
+    try:
+        await _enqueue(celery, job.id)
+    except ServiceUnavailableError:
+        async with database.session() as session:
+            await session.execute(delete(BatchJob).where(BatchJob.id == job.id))
+            await session.commit()
+        raise
+    return job, True
+
+
+async def get_job(session: AsyncSession, job_id: uuid.UUID, owner: str | None) -> BatchJob:
+    """The job, if `owner` may see it (None: an administrator sees all); else 404."""
+    job = await session.get(BatchJob, job_id)
+    if job is None or (owner is not None and job.owner != owner):
+        raise NotFoundError(f"There is no job {job_id}.")
+    return job
+
+
+async def cancel_job(session: AsyncSession, job_id: uuid.UUID, owner: str | None) -> BatchJob:
+    job = await get_job(session, job_id, owner)
+    if job.status in FINISHED:
+        raise ConflictError(f"Job {job_id} is already {job.status.value}.")
+    job.status, job.finished_at = JobStatus.cancelled, utcnow()
+    await session.commit()
+    return job
+
+
+async def stream_results(
+    database: Database, job_id: uuid.UUID, owner: str | None, fmt: str
+) -> AsyncIterator[str]:
+    """The results as JSONL or CSV, one chunk in memory at a time."""
+    async with database.session() as session:
+        job = await get_job(session, job_id, owner)
+        if job.status is not JobStatus.succeeded:
+            raise ConflictError(
+                f"Job {job_id} is {job.status.value}; results come when it succeeds."
+            )
+        chunks = job.chunks
+
+    async def lines() -> AsyncIterator[str]:
+        if fmt == "csv":
+            yield "position,id,label,confidence,version\r\n"
+        index = 0
+        for position in range(chunks):
+            async with database.session() as session:
+                chunk = await session.get_one(BatchJobChunk, (job_id, position))
+            for item_id, result in zip(chunk.item_ids, chunk.results or [], strict=True):
+                yield _line(fmt, index, item_id, result)
+                index += 1
+
+    return lines()
+
+
+def _line(fmt: str, index: int, item_id: Any, result: dict[str, Any]) -> str:
+    if fmt == "csv":
+        safe_id = "" if item_id is None else str(item_id).replace('"', '""')
+        return (
+            f'{index},"{safe_id}",{result["label"]},{result["confidence"]},{result["version"]}\r\n'
+        )
+    return json.dumps({"position": index, "id": item_id, **result}) + "\n"
+
+
+async def run_job(
+    database: Database, settings: Settings, job_id: uuid.UUID, score: Scorer
+) -> JobStatus:
+    """Score every unscored chunk (worker side); resumes where a killed attempt stopped."""
+    async with database.session() as session:
+        job = await session.get(BatchJob, job_id)
+        if job is None or job.status in FINISHED:
+            return job.status if job else JobStatus.failed
+        job.attempts += 1
+        if job.attempts > settings.jobs_max_attempts:
+            job.status, job.finished_at = JobStatus.failed, utcnow()
+            job.error = f"gave up after {job.attempts - 1} attempts that did not finish"
+            await session.commit()
+            return job.status
+        if job.version is None:
+            champion = await registry.served_versions(session, job.model_name)
+            if "champion" not in champion:
+                job.status, job.error = JobStatus.failed, "no model version is promoted"
+                job.finished_at = utcnow()
+                await session.commit()
+                return job.status
+            job.version = champion["champion"][0]
+        job.status, job.started_at = JobStatus.running, job.started_at or utcnow()
+        await session.commit()
+        version, sha = job.version, (await _version_sha(session, job))
+    for position in range(job.chunks):
+        async with database.session() as session:
+            status = await session.scalar(select(BatchJob.status).where(BatchJob.id == job_id))
+            if status is JobStatus.cancelled:
+                return status
+            chunk = await session.get_one(BatchJobChunk, (job_id, position))
+            if chunk.results is not None:
+                continue  # scored by an earlier attempt
+            answered, results = score(version, sha, chunk.texts)
+            chunk.results = [{**r, "version": answered} for r in results]
+            await session.execute(
+                update(BatchJob)
+                .where(BatchJob.id == job_id)
+                .values(processed=BatchJob.processed + len(results))
+            )
+            await session.commit()  # the chunk and the count together, or neither
+    async with database.session() as session:
+        job = await session.get_one(BatchJob, job_id)
+        if job.status is JobStatus.running:
+            job.status, job.finished_at = JobStatus.succeeded, utcnow()
+        await session.commit()
+        return job.status
+
+
+async def _version_sha(session: AsyncSession, job: BatchJob) -> str:
+    model = await registry.require_model(session, job.model_name)
+    assert job.version is not None  # noqa: S101 - pinned above
+    return (await registry.require_version(session, model, job.version)).sha256
+
+
+async def sweep_stuck_jobs(database: Database, celery: Celery, settings: Settings) -> int:
+    """Send again every job still queued after `jobs_stuck_after_s`; returns how many."""
+    cutoff = utcnow() - timedelta(seconds=settings.jobs_stuck_after_s)
+    async with database.session() as session:
+        stuck = (
+            await session.scalars(
+                select(BatchJob).where(
+                    BatchJob.status == JobStatus.queued, BatchJob.enqueued_at < cutoff
+                )
+            )
+        ).all()
+        for job in stuck:
+            await _enqueue(celery, job.id)
+            job.enqueued_at = utcnow()
+        await session.commit()
+    return len(stuck)

@@ -1,0 +1,85 @@
+"""Turning scored batches into prediction records, and writing records in bulk."""
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert
+
+from server.database.base import utcnow
+from server.database.serving_models import Prediction
+from server.database.session import Database
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One text's outcome, as the API returns it and the log stores it."""
+
+    id: uuid.UUID
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    version: int
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def scored_from_batch(batch: dict[str, Any]) -> list[Scored]:
+    """Read a worker's answer (`labels`, a probability row per text, `version`)."""
+    labels: list[str] = batch["labels"]
+    scored = []
+    for row in batch["probabilities"]:
+        best = max(range(len(labels)), key=row.__getitem__)
+        scored.append(
+            Scored(
+                id=uuid.uuid4(),
+                label=labels[best],
+                confidence=float(row[best]),
+                probabilities=dict(zip(labels, map(float, row), strict=True)),
+                version=int(batch["version"]),
+            )
+        )
+    return scored
+
+
+def record(
+    scored: Scored,
+    text: str,
+    *,
+    model_name: str,
+    latency_ms: float,
+    requested_by: str,
+    request_id: str | None,
+    store_inputs: bool,
+    shadow: bool = False,
+) -> dict[str, Any]:
+    """The row of one prediction; the raw text only when `store_inputs` is on."""
+    return {
+        "id": scored.id,
+        "created_at": utcnow(),
+        "model_name": model_name,
+        "version": scored.version,
+        "label": scored.label,
+        "confidence": scored.confidence,
+        "probabilities": scored.probabilities,
+        "latency_ms": round(latency_ms, 3),
+        "input_length": len(text),
+        "input_sha256": text_digest(text),
+        "input_text": text if store_inputs else None,
+        "shadow": shadow,
+        "requested_by": requested_by,
+        "request_id": request_id,
+    }
+
+
+async def write_records(database: Database, rows: Sequence[dict[str, Any]]) -> None:
+    """One multi-row INSERT for the whole batch: one round trip, not one per text."""
+    if not rows:
+        return
+    async with database.session() as session:
+        await session.execute(insert(Prediction), list(rows))
+        await session.commit()

@@ -1,0 +1,165 @@
+"""Sync predictions: route to a version, batch across requests, score on a worker, record.
+
+One `PredictionService` lives in each API process. Concurrent requests for the same model
+version are gathered by a micro-batcher into one Celery task; the worker scores the whole
+batch in one vectorized call; the answers are fanned back to each waiting request. The
+event loop never blocks: publishing runs in a thread and results are awaited.
+"""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from celery import Celery
+
+from server.config import Settings
+from server.core.errors import ServiceUnavailableError, UnprocessableError
+from server.database.session import Database
+from server.services.batcher import MicroBatcher
+from server.services.prediction_records import Scored, record, scored_from_batch
+from server.services.record_buffer import RecordBuffer
+from server.services.traffic import PlanCache, ServedVersion
+from server.worker.client import send_task
+from server.worker.queues import INFERENCE, PREDICT_TASK, SHADOW, SHADOW_TASK
+from server.worker.results import ResultWaiter
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asked, for routing, the prediction log and the worker's logs."""
+
+    user: str
+    routing_key: str
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class PredictResult:
+    model: str
+    version: int
+    predictions: list[Scored]
+
+
+class PredictionService:
+    def __init__(
+        self, settings: Settings, database: Database, celery: Celery, waiter: ResultWaiter
+    ) -> None:
+        self.settings, self.celery, self.waiter = settings, celery, waiter
+        self.plans = PlanCache(database, settings.model_name, settings.serving_plan_ttl_s)
+        self.records = RecordBuffer(
+            database, settings.prediction_log_flush_ms / 1000, settings.prediction_log_max_buffer
+        )
+        self.batcher: MicroBatcher[ServedVersion, str, Scored] = MicroBatcher(
+            self._score,
+            max_items=settings.batch_max_texts,
+            window_s=settings.batch_window_ms / 1000,
+            max_in_flight=settings.batch_max_in_flight,
+        )
+        self._background: set[asyncio.Task[None]] = set()
+
+    def check_limits(self, texts: Sequence[str]) -> None:
+        """The deployment's limits, stricter than the contract's ceilings."""
+        if len(texts) > self.settings.predict_max_texts:
+            raise UnprocessableError(
+                f"body.texts: at most {self.settings.predict_max_texts} texts per request, "
+                f"got {len(texts)}."
+            )
+        too_long = [i for i, t in enumerate(texts) if len(t) > self.settings.max_text_chars]
+        if too_long:
+            raise UnprocessableError(
+                f"body.texts.{too_long[0]}: longer than {self.settings.max_text_chars} characters."
+            )
+
+    async def predict(self, texts: Sequence[str], caller: Caller) -> PredictResult:
+        self.check_limits(texts)
+        plan = await self.plans.get()
+        served = plan.route(caller.routing_key)
+        if served is None:
+            raise ServiceUnavailableError(
+                f"No version of '{plan.model_name}' is promoted yet; train one first."
+            )
+        started = time.perf_counter()
+        scored = await self.batcher.submit(served, list(texts))
+        latency_ms = (time.perf_counter() - started) * 1000
+        self.records.add(
+            [
+                record(
+                    s,
+                    text,
+                    model_name=plan.model_name,
+                    latency_ms=latency_ms,
+                    requested_by=caller.user,
+                    request_id=caller.request_id,
+                    store_inputs=self.settings.store_inputs,
+                )
+                for s, text in zip(scored, texts, strict=True)
+            ]
+        )
+        shadow = plan.shadow_for(served, draw=uuid.uuid4().int % 10_000 / 10_000)
+        if shadow is not None:
+            self._in_background(self._shadow(shadow, list(texts), caller))
+        return PredictResult(plan.model_name, scored[0].version, scored)
+
+    async def _score(self, served: ServedVersion, texts: list[str]) -> list[Scored]:
+        task_id = self.waiter.new_task_id()
+        handle = self.waiter.expect(task_id)  # subscribed before the task can finish
+        try:
+            await send_task(
+                self.celery,
+                PREDICT_TASK,
+                kwargs={
+                    "model": self.settings.model_name,
+                    "version": served.version,
+                    "sha256": served.sha256,
+                    "texts": texts,
+                },
+                queue=INFERENCE,
+                headers={},
+                ignore_result=False,
+                task_id=task_id,
+            )
+        except BaseException:
+            handle.discard()
+            raise
+        batch = await handle.wait(self.settings.predict_timeout_s)
+        return scored_from_batch(batch)
+
+    async def _shadow(self, served: ServedVersion, texts: list[str], caller: Caller) -> None:
+        meta = [{"requested_by": caller.user, "request_id": caller.request_id}] * len(texts)
+        await send_task(
+            self.celery,
+            SHADOW_TASK,
+            kwargs={
+                "model": self.settings.model_name,
+                "version": served.version,
+                "sha256": served.sha256,
+                "texts": texts,
+                "meta": meta,
+            },
+            queue=SHADOW,
+            headers={"request_id": caller.request_id or "", "user_id": caller.user},
+        )
+
+    def _in_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        async def guarded() -> None:
+            try:
+                await coroutine
+            except Exception:  # shadow scoring must never hurt the answer
+                log.warning("predictions.shadow_failed", exc_info=True)
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def aclose(self) -> None:
+        await self.batcher.aclose()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.records.aclose()
+        await self.waiter.aclose()

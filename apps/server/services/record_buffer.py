@@ -1,0 +1,60 @@
+"""Prediction records buffered in the API process and written in bulk.
+
+Under load, one INSERT per request would cost a database round trip per prediction; the
+buffer writes every `flush_s` (or sooner when `max_rows` wait) in one multi-row INSERT.
+The price: records of the last moments are lost if the process is killed (a clean shutdown
+flushes them), and feedback for a prediction can arrive a few milliseconds before its
+record does (the API answers 404; the client may retry).
+"""
+
+import asyncio
+import contextlib
+from typing import Any
+
+import structlog
+
+from server.database.session import Database
+from server.services.prediction_records import write_records
+
+log = structlog.get_logger(__name__)
+
+
+class RecordBuffer:
+    def __init__(self, database: Database, flush_s: float, max_rows: int) -> None:
+        self.database, self.flush_s, self.max_rows = database, flush_s, max_rows
+        self._rows: list[dict[str, Any]] = []
+        self._full = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.dropped = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self._rows.extend(rows)
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        if len(self._rows) >= self.max_rows:
+            self._full.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), timeout=self.flush_s)
+            await self.flush()
+
+    async def flush(self) -> None:
+        rows, self._rows = self._rows, []
+        self._full.clear()
+        if not rows:
+            return
+        try:
+            await write_records(self.database, rows)
+        except Exception:  # keep serving; say loudly what was lost
+            self.dropped += len(rows)
+            log.exception("predictions.log_write_failed", rows=len(rows))
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()

@@ -1,0 +1,182 @@
+"""Sync predictions through a real broker and a real worker process.
+
+Runs on the embedded broker of `make dev` always and on Redis when configured.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
+
+from server.config import Settings
+from server.database.models import Prediction
+from server.main import create_app
+from server.tests.conftest import client_for
+from server.tests.support.serving import broker_backends, serving_stack, train_version
+
+TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in"]
+
+
+@pytest.fixture(scope="module", params=broker_backends())
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    tmp: Path = tmp_path_factory.mktemp(f"serving-{request.param}")
+    with serving_stack(request.param, tmp, queues="inference,shadow") as settings:
+        asyncio.run(train_version(settings, seed=1, alias="champion"))
+        yield settings
+
+
+@pytest.fixture
+def app(stack: Settings) -> FastAPI:
+    return create_app(stack)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as http:
+        yield http
+
+
+async def eventually_ready(client: httpx.AsyncClient, timeout_s: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = await client.get("/readiness")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            return response
+        await asyncio.sleep(0.2)
+
+
+def worker_task_count(settings: Settings, task: str) -> float:
+    text = httpx.get(f"http://127.0.0.1:{settings.worker_metrics_port}/metrics").text
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "worker_tasks_total" and s.labels["task"] == task
+    )
+
+
+async def test_readiness_turns_ready_once_a_worker_loaded_the_champion(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await eventually_ready(client)
+    assert response.status_code == 200, response.json()
+    assert set(response.json()["checks"]) == {"database", "broker", "model"}
+
+
+async def test_predictions_are_answered_by_the_worker_and_recorded(
+    client: httpx.AsyncClient, app: FastAPI, stack: Settings
+) -> None:
+    response = await client.post("/api/v1/predictions", json={"texts": TEXTS})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["model"] == "ticket-triage"
+    assert body["version"] == 1
+    labels = [p["label"] for p in body["predictions"]]
+    assert labels == ["billing", "technical"]
+    for prediction in body["predictions"]:
+        assert set(prediction["probabilities"]) == set(stack.model_labels)
+        assert abs(sum(prediction["probabilities"].values()) - 1) < 1e-4
+        assert prediction["confidence"] == max(prediction["probabilities"].values())
+
+    await app.state.predictions.records.flush()
+    async with app.state.database.session() as session:
+        ids = [p["id"] for p in body["predictions"]]
+        rows = (await session.scalars(select(Prediction))).all()
+    recorded = {str(row.id): row for row in rows}
+    assert set(ids) <= set(recorded)
+    row = recorded[ids[0]]
+    assert row.version == 1
+    assert row.input_length == len(TEXTS[0])
+    assert row.input_text is None  # store_inputs is off by default
+    assert row.shadow is False
+
+
+async def test_a_burst_is_scored_in_fewer_tasks_than_requests(
+    client: httpx.AsyncClient, stack: Settings
+) -> None:
+    before = worker_task_count(stack, "inference.predict")
+    requests = 40
+    responses = await asyncio.gather(
+        *(
+            client.post("/api/v1/predictions", json={"texts": [f"refund my order {i}"]})
+            for i in range(requests)
+        )
+    )
+    assert all(r.status_code == 200 for r in responses)
+    await asyncio.sleep(0.5)  # the worker counts a task when it finishes
+    tasks = worker_task_count(stack, "inference.predict") - before
+    assert 1 <= tasks < requests
+
+
+async def test_feedback_is_recorded_once(client: httpx.AsyncClient, app: FastAPI) -> None:
+    body = (await client.post("/api/v1/predictions", json={"texts": TEXTS[:1]})).json()
+    prediction_id = body["predictions"][0]["id"]
+    await app.state.predictions.records.flush()
+    url = f"/api/v1/predictions/{prediction_id}/feedback"
+
+    first = await client.post(url, json={"label": "refund"})
+    assert first.status_code == 200
+    assert first.json()["correct"] is False
+    assert (await client.post(url, json={"label": "refund"})).status_code == 200
+    conflict = await client.post(url, json={"label": "billing"})
+    assert conflict.status_code == 409
+    unknown_label = await client.post(url, json={"label": "astrology"})
+    assert unknown_label.status_code == 422
+    missing = await client.post(
+        "/api/v1/predictions/00000000-0000-0000-0000-000000000000/feedback",
+        json={"label": "refund"},
+    )
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"texts": []}, "texts"),
+        ({"texts": [""]}, "texts"),
+        ({"texts": ["   "]}, "texts"),
+        ({"texts": ["ok"] * 65}, "texts"),
+        ({"texts": ["x" * 2001]}, "texts"),
+        ({"text": "wrong field"}, "text"),
+    ],
+)
+async def test_bad_input_is_a_422_naming_the_field(
+    client: httpx.AsyncClient, payload: dict[str, object], field: str
+) -> None:
+    response = await client.post("/api/v1/predictions", json=payload)
+    assert response.status_code == 422
+    assert field in response.json()["detail"]
+
+
+async def test_a_tampered_champion_is_refused_and_the_previous_version_keeps_serving(
+    client: httpx.AsyncClient, stack: Settings
+) -> None:
+    # Runs last in this module: it leaves a broken champion behind.
+    version = await train_version(stack, seed=1, alias=None)  # same data: passes the gates
+    weights = stack.artifact_root / stack.model_name / str(version) / "weights.npy"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF  # one flipped byte
+    weights.write_bytes(bytes(data))
+    promoted = await client.put(
+        f"/api/v1/models/{stack.model_name}/aliases/champion",
+        json={"version": version, "reason": "promote a tampered artifact"},
+    )
+    assert promoted.status_code == 200
+
+    await asyncio.sleep(stack.worker_heartbeat_s * 3)  # the workers tried to load it
+    readiness = await client.get("/readiness")
+    assert readiness.status_code == 503
+    error = readiness.json()["checks"]["model"]["error"]
+    assert f"champion version {version} is not loaded" in error
+
+    answer = await client.post("/api/v1/predictions", json={"texts": TEXTS[:1]})
+    assert answer.status_code == 200
+    assert answer.json()["version"] == 1  # the last good version answered

@@ -1,0 +1,49 @@
+"""Canary routing is sticky per key and splits traffic as weighted; shadow samples champions."""
+
+import pytest
+
+from server.services.traffic import ServedVersion, ServingPlan, bucket_of
+
+CHAMPION = ServedVersion(1, "a" * 64)
+CHALLENGER = ServedVersion(2, "b" * 64)
+
+
+def plan(
+    weight: int, shadow: float = 0.0, challenger: ServedVersion | None = CHALLENGER
+) -> ServingPlan:
+    return ServingPlan("m", CHAMPION, challenger, weight, shadow)
+
+
+@pytest.mark.parametrize("weight", [0, 5, 30, 50, 90, 100])
+def test_the_challenger_share_follows_its_weight_within_two_points(weight: int) -> None:
+    keys = [f"user-{i}" for i in range(10_000)]
+    share = sum(plan(weight).route(key) == CHALLENGER for key in keys) / len(keys)
+    assert abs(share * 100 - weight) <= 2
+
+
+def test_the_same_key_always_meets_the_same_version() -> None:
+    policy = plan(50)
+    for i in range(1_000):
+        key = f"user-{i}"
+        assert len({policy.route(key) for _ in range(5)}) == 1
+        assert bucket_of(key) == bucket_of(key)
+
+
+def test_raising_the_weight_only_moves_keys_to_the_challenger() -> None:
+    keys = [f"user-{i}" for i in range(2_000)]
+    before = {k for k in keys if plan(20).route(k) == CHALLENGER}
+    after = {k for k in keys if plan(40).route(k) == CHALLENGER}
+    assert before < after
+
+
+def test_without_a_challenger_everything_goes_to_the_champion() -> None:
+    assert plan(100, challenger=None).route("anyone") == CHAMPION
+    assert ServingPlan("m", None, None, 0, 0.0).route("anyone") is None
+
+
+def test_shadow_samples_only_champion_traffic() -> None:
+    policy = plan(0, shadow=0.25)
+    assert policy.shadow_for(CHAMPION, draw=0.1) == CHALLENGER
+    assert policy.shadow_for(CHAMPION, draw=0.3) is None
+    assert policy.shadow_for(CHALLENGER, draw=0.0) is None
+    assert plan(0, shadow=1.0, challenger=None).shadow_for(CHAMPION, draw=0.0) is None
