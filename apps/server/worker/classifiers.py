@@ -2,7 +2,9 @@
 
 import threading
 from collections import OrderedDict
+from typing import Any
 
+import numpy as np
 import structlog
 
 from server.agents.artifacts.store import ArtifactStore
@@ -10,6 +12,21 @@ from server.agents.classifier import TicketClassifier
 from server.agents.errors import ArtifactError
 
 log = structlog.get_logger(__name__)
+
+
+def item_results(classifier: TicketClassifier, texts: list[str]) -> list[dict[str, Any]]:
+    """Label, confidence and probabilities of each text, in one vectorized call."""
+    probabilities = classifier.predict_proba(texts)
+    labels = classifier.labels
+    best = np.argmax(probabilities, axis=1)
+    return [
+        {
+            "label": labels[index],
+            "confidence": round(float(row[index]), 6),
+            "probabilities": dict(zip(labels, np.round(row, 6).tolist(), strict=True)),
+        }
+        for row, index in zip(probabilities, best, strict=True)
+    ]
 
 
 class ClassifierCache:

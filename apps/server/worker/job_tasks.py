@@ -4,29 +4,17 @@ import asyncio
 import uuid
 from typing import Any
 
-import numpy as np
-
 from server.database.session import Database
 from server.services import jobs
 from server.worker.app import celery, settings
+from server.worker.classifiers import item_results
 from server.worker.queues import JOB_TASK, SWEEP_TASK
 from server.worker.serving import serving_state
 
 
 def _score(version: int, sha256: str, texts: list[str]) -> tuple[int, list[dict[str, Any]]]:
     classifier = serving_state(settings).classifiers.get(settings.model_name, version, sha256)
-    probabilities = classifier.predict_proba(texts)
-    labels = classifier.labels
-    best = np.argmax(probabilities, axis=1)
-    results = [
-        {
-            "label": labels[index],
-            "confidence": round(float(row[index]), 6),
-            "probabilities": dict(zip(labels, np.round(row, 6).tolist(), strict=True)),
-        }
-        for row, index in zip(probabilities, best, strict=True)
-    ]
-    return classifier.version, results
+    return classifier.version, item_results(classifier, texts)
 
 
 @celery.task(name=JOB_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
