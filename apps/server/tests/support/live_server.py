@@ -1,9 +1,7 @@
 """A real API process (`python -m server api`) on a free local port, for end-to-end tests."""
 
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from server.config import SERVER_DIR
+from server.tests.support.processes import server_process
 
 
 def free_port() -> int:
@@ -48,31 +46,14 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """Run the API with `APP_*` variables from `env`, its files under `state_dir`."""
     port = free_port()
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(SERVER_DIR.parent),
-        "APP_ENV": "test",
+    env = {
         "APP_HOST": "127.0.0.1",
         "APP_PORT": str(port),
-        "APP_LOG_LEVEL": "WARNING",
         "APP_EMBEDDED_BROKER_DIR": str(state_dir / "broker"),
         "APP_ARTIFACT_ROOT": str(state_dir / "artifacts"),
         **env,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "api"],
-        env=environment,
-        cwd=SERVER_DIR,
-        stdout=subprocess.DEVNULL,
-    )
     base_url = f"http://127.0.0.1:{port}"
-    try:
+    with server_process(["api"], env, stop_timeout_s=15) as process:
         wait_until_up(base_url, process, timeout_s)
         yield LiveServer(base_url=base_url, process=process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

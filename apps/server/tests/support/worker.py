@@ -2,11 +2,10 @@
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from server.config import SERVER_DIR
+from server.tests.support.processes import server_process
 
 REDIS_TEST_URL_ENV = "APP_TEST_REDIS_URL"
 
@@ -20,25 +19,5 @@ def celery_worker(
     env: dict[str, str], queues: str, pool: str = "prefork"
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a worker with `APP_*` variables from `env`; stop it with a warm shutdown."""
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(SERVER_DIR.parent),
-        "APP_ENV": "test",
-        "APP_LOG_LEVEL": "WARNING",
-        **env,
-    }
-    process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
-        [sys.executable, "-m", "server", "worker", "--queues", queues, "--pool", pool],
-        env=environment,
-        cwd=SERVER_DIR,
-        stdout=subprocess.DEVNULL,
-    )
-    try:
+    with server_process(["worker", "--queues", queues, "--pool", pool], env) as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -6,7 +6,7 @@ import io
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,17 +35,6 @@ def stack(
     with serving_stack(request.param, tmp, queues="batch") as settings:
         asyncio.run(train_version(settings, seed=1, alias="champion"))
         yield settings.model_copy(update={"jobs_chunk_size": 100})
-
-
-@pytest.fixture
-def app(stack: Settings) -> FastAPI:
-    return create_app(stack)
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(app) as http:
-        yield http
 
 
 async def finished(client: httpx.AsyncClient, location: str, timeout_s: float = 60) -> Any:

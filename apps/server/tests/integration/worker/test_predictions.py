@@ -5,7 +5,7 @@ Runs on the embedded broker of `make dev` always and on Redis when configured.
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,8 +16,6 @@ from sqlalchemy import select
 
 from server.config import Settings
 from server.database.models import Prediction
-from server.main import create_app
-from server.tests.conftest import client_for
 from server.tests.support.serving import broker_backends, serving_stack, train_version
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in"]
@@ -31,17 +29,6 @@ def stack(
     with serving_stack(request.param, tmp, queues="inference,shadow") as settings:
         asyncio.run(train_version(settings, seed=1, alias="champion"))
         yield settings
-
-
-@pytest.fixture
-def app(stack: Settings) -> FastAPI:
-    return create_app(stack)
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(app) as http:
-        yield http
 
 
 async def eventually_ready(client: httpx.AsyncClient, timeout_s: float = 30) -> httpx.Response:

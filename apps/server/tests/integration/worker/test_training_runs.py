@@ -7,7 +7,7 @@ broker of `make dev` always, so both transports carry the same task code.
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,6 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.config import Settings
-from server.main import create_app
-from server.tests.conftest import client_for
 from server.tests.support.databases import provision_database, settings_for_url
 from server.tests.support.live_server import free_port
 from server.tests.support.worker import celery_worker, redis_test_url
@@ -64,14 +62,6 @@ def stack(
             yield settings.model_copy(
                 update={"worker_metrics_port": int(env["APP_WORKER_METRICS_PORT"])}
             )
-
-
-@pytest.fixture
-async def client(stack: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(stack)
-    async with client_for(app) as http:
-        yield http
-    await app.state.database.dispose()
 
 
 async def wait_for_run(client: httpx.AsyncClient, location: str, timeout_s: float = 90) -> Any:
