@@ -1,0 +1,109 @@
+"""Redis stops: new work gets 503 and readiness turns false; both recover when it returns.
+
+The test runs a Redis server of its own on a free port, so stopping it touches nothing else.
+"""
+
+import asyncio
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from server.config import Settings
+from server.tests.support.databases import provision_database
+from server.tests.support.live_server import free_port
+from server.tests.support.serving import stack_settings, train_version, worker_env
+from server.tests.support.worker import celery_worker
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs the redis-server binary")
+
+
+def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
+    assert REDIS_SERVER is not None
+    process = subprocess.Popen(  # noqa: S603 - a fixed system binary
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            return process
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    tmp: Path = tmp_path_factory.mktemp("outage")
+    port = free_port()
+    server = start_redis(port, tmp)
+    try:
+        with provision_database("sqlite", tmp) as database:
+            settings = stack_settings("embedded", database.settings.database_url, tmp)
+            settings = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+            asyncio.run(train_version(settings, seed=1, alias="champion"))
+            with celery_worker(worker_env(settings), queues="inference"):
+                yield settings.model_copy(update={"predict_timeout_s": 3.0})
+    finally:
+        if server.poll() is None:
+            stop(server)
+
+
+async def until(client: httpx.AsyncClient, path: str, status: int, timeout_s: float = 45) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (await client.get(path)).status_code != status:
+        assert time.monotonic() < deadline, f"{path} never answered {status}"
+        await asyncio.sleep(0.25)
+
+
+async def predict(client: httpx.AsyncClient) -> httpx.Response:
+    return await client.post("/api/v1/predictions", json={"texts": ["refund my order"]})
+
+
+async def test_new_work_gets_503_while_redis_is_down_and_recovers(
+    client: httpx.AsyncClient, stack: Settings, tmp_path: Path
+) -> None:
+    await until(client, "/readiness", 200)
+    assert (await predict(client)).status_code == 200
+
+    port = int(str(stack.redis_url).rsplit(":", 1)[1].split("/")[0])
+    redis.Redis(port=port).shutdown(nosave=True)
+    await until(client, "/readiness", 503)
+    readiness = (await client.get("/readiness")).json()
+    assert readiness["checks"]["broker"]["status"] == "fail"
+    down = await predict(client)
+    assert down.status_code == 503
+    assert down.headers["content-type"] == "application/problem+json"
+
+    restarted = start_redis(port, tmp_path)
+    try:
+        await until(client, "/readiness", 200)
+        deadline = time.monotonic() + 30
+        while (answer := await predict(client)).status_code != 200:
+            assert time.monotonic() < deadline, answer.text
+            await asyncio.sleep(0.5)
+    finally:
+        stop(restarted)
