@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, m
 from prometheus_client import start_http_server as serve_registry
 
 from server.config import Settings
+from server.core.metrics import multiprocess_dir
 
 log = structlog.get_logger(__name__)
 
@@ -35,7 +36,7 @@ def start_metrics_server(settings: Settings) -> None:
     if not settings.worker_metrics_port:
         return
     registry: CollectorRegistry | None = None
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if multiprocess_dir() is not None:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     serve_registry(settings.worker_metrics_port, addr=settings.host, registry=registry or REGISTRY)
@@ -63,5 +64,5 @@ def _task_retried(sender: Any = None, **_: Any) -> None:
 
 @signals.worker_process_shutdown.connect
 def _child_exited(pid: int | None = None, **_: Any) -> None:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if multiprocess_dir() is not None:
         multiprocess.mark_process_dead(pid or os.getpid())  # type: ignore[no-untyped-call]
