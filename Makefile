@@ -32,7 +32,7 @@ train: install migrate ## Train, gate and register a version; promote it when it
 
 .PHONY: worker
 worker: install ## Run a Celery worker on every queue (needs APP_REDIS_URL or the embedded broker)
-	$(RUN) python -m server worker --queues inference,shadow,training
+	$(RUN) python -m server worker --queues inference,shadow,batch,training
 
 .PHONY: bench-model
 bench-model: install ## Benchmark the model runtime (single and batched); writes reports/
@@ -69,6 +69,10 @@ openapi: install ## Write the committed OpenAPI contract apps/server/openapi.jso
 .PHONY: docs
 docs: install ## Regenerate the configuration table in README.md from Settings
 	$(RUN) python -m server settings-table --update ../../README.md
+
+.PHONY: bench
+bench: install ## Benchmark serving on local PostgreSQL + Redis (predictions vs /health, 100k job)
+	$(RUN) python scripts/bench_serving.py --out-dir ../../reports
 
 .PHONY: check-infra
 check-infra: ## Lint and validate Dockerfiles, compose, k8s, workflows, alert rules (offline)

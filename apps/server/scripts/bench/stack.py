@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import redis
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.config import SERVER_DIR
@@ -89,7 +90,11 @@ async def _admin(admin_url: str, statement: str) -> None:
 def fresh_database(admin_url: str) -> Iterator[str]:
     """A new database `bench_<random>` next to `admin_url`'s; dropped on the way out."""
     name = f"bench_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    except (OSError, SQLAlchemyError) as exc:
+        where = make_url(admin_url).render_as_string(hide_password=True)
+        raise StackError(f"cannot create a database on {where}: {exc}") from exc
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -103,7 +108,10 @@ def flushed_redis(url: str) -> Iterator[str]:
         raise StackError(f"refusing to flush Redis database 0; name another one in {url!r}")
     client = redis.Redis.from_url(url)
     try:
-        client.flushdb()
+        try:
+            client.flushdb()
+        except redis.RedisError as exc:
+            raise StackError(f"cannot flush Redis at {url}: {exc}") from exc
         yield url
     finally:
         with contextlib.suppress(redis.RedisError):
