@@ -1,5 +1,6 @@
 """The application factory: settings in, a wired FastAPI app out."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from server import __version__
-from server.config import Settings
+from server.config import Environment, Settings
 from server.core.errors import register_error_handlers
 from server.core.logging import configure_logging
 from server.core.metrics import mark_worker_dead
@@ -46,6 +47,14 @@ OPENAPI_TAGS = [
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    # Everything allocated at start-up lives for the process: move it out of the collector's
+    # reach, and collect the young generation less often (measured: full collections of a
+    # large heap were most of the p99 of predictions).
+    if settings.env is not Environment.test:  # a test process starts hundreds of apps
+        gc.collect()
+        gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(settings.gc_young_threshold, middle, oldest)
     log.info("app.started", env=settings.env, version=__version__)
     try:
         yield

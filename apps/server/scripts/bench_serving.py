@@ -11,11 +11,12 @@ worker's task counter for texts per task, runs a 100k-text batch job when `/api/
 exists, and writes `bench-serving.json` and `bench-serving.md` to `--out-dir`.
 
 Process layout for 2 cores (defaults): 1 API process and a worker with 1 pool process,
-consuming every CPU queue but training (so the batch queue too). The API batches concurrent
-requests per process: a second API process halved the texts per task (28 -> 15), added a
-Python process to the same two cores and left prediction throughput where it was (measured,
-~1,100 req/s); one pool process scores a batch of ~30 texts in ~4 ms and stays under 20 %
-busy at this load. Try other layouts with `--api-workers` and `--worker-concurrency`.
+consuming every CPU queue but training (so the batch queue too). Measured on an idle 2-core
+machine: a second API process raised predictions 1,110 -> 1,790 req/s but `/health` more
+(4,900 -> 9,800), so the ratio the target is about fell 0.23 -> 0.18, and it halved the
+texts per task (each API process batches on its own). One pool process scores a batch of
+~30 texts in ~3-4 ms and stays under 20 % busy at this load. Try other layouts with
+`--api-workers` and `--worker-concurrency`.
 
 The load client runs on the same cores as the stack; its CPU and that of every other program
 are reported next to the figures. `--profile` adds one more window per endpoint under

@@ -159,6 +159,7 @@ class PredictionService:
 
     async def aclose(self) -> None:
         await self.batcher.aclose()
+        await self.plans.aclose()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.records.aclose()

@@ -51,15 +51,26 @@ def recording(
                 recorder.wait()
 
 
+# Leaf frames of threads that wait: py-spy does not always tell idle threads apart.
+IDLE_FRAMES = (
+    "Condition.wait (",
+    "Event.wait (",
+    "_worker (concurrent/futures/thread.py",
+    "select (selectors.py",
+    "_epoll.poll (",
+    "sleep (",
+)
+
+
 def hottest(folded: Path, top: int = 15) -> list[tuple[str, float]]:
-    """The frames where the samples were taken (self time), as (frame, share of samples)."""
+    """The frames where busy samples were taken (self time), as (frame, share of busy)."""
     if not folded.is_file():
         return []
     leaves: Counter[str] = Counter()
-    total = 0
     for line in folded.read_text("utf-8", "replace").splitlines():
         stack, _, count = line.rpartition(" ")
-        if count.isdigit():
-            total += int(count)
-            leaves[stack.rsplit(";", 1)[-1]] += int(count)
+        leaf = stack.rsplit(";", 1)[-1]
+        if count.isdigit() and not leaf.startswith(IDLE_FRAMES):
+            leaves[leaf] += int(count)
+    total = sum(leaves.values()) or 1
     return [(frame, round(n / total, 3)) for frame, n in leaves.most_common(top)]

@@ -90,6 +90,23 @@ def _busy_warning(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _profile_lines(results: dict[str, Any], top: int = 8) -> list[str]:
+    lines: list[str] = []
+    for endpoint, figures in results.items():
+        prof = figures.get("profile")
+        if not prof or "self_time" not in prof:
+            continue
+        lines += [
+            "",
+            f"## Profile: {endpoint} (an extra window under py-spy: "
+            f"{prof['requests_per_s']:,.0f} req/s, p99 {prof['p99_ms']} ms)",
+        ]
+        for process, frames in prof["self_time"].items():
+            lines += ["", f"{process}, self time of busy samples:", ""]
+            lines += [f"- {share:.1%} `{frame}`" for frame, share in frames[:top]]
+    return lines
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     m, c, load, res = report["machine"], report["config"], report["load"], report["results"]
     pred = res["predictions"]
@@ -149,6 +166,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             "",
             _cpu_line("while the job ran", batch.get("cores", {})),
         ]
+    lines += _profile_lines(res)
     lines += ["", "## Targets", "", "| target | goal | measured | verdict |", "|---|---|---|---|"]
     for t in report["targets"]:
         measured = t["measured"]

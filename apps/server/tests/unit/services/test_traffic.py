@@ -1,7 +1,10 @@
 """Canary routing is sticky per key and splits traffic as weighted; shadow samples champions."""
 
+import asyncio
+
 import pytest
 
+from server.services import traffic
 from server.services.traffic import ServedVersion, ServingPlan, bucket_of
 
 CHAMPION = ServedVersion(1, "a" * 64)
@@ -47,3 +50,26 @@ def test_shadow_samples_only_champion_traffic() -> None:
     assert policy.shadow_for(CHAMPION, draw=0.3) is None
     assert policy.shadow_for(CHALLENGER, draw=0.0) is None
     assert plan(0, shadow=1.0, challenger=None).shadow_for(CHAMPION, draw=0.0) is None
+
+
+async def test_a_stale_plan_is_refreshed_once_in_the_background(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loads: list[int] = []
+    release = asyncio.Event()
+
+    async def load(_database: object, model_name: str) -> ServingPlan:
+        loads.append(1)
+        if len(loads) > 1:
+            await release.wait()  # a slow refresh: requests must not wait for it
+        return ServingPlan(model_name, ServedVersion(len(loads), "s"), None, 0, 0.0)
+
+    monkeypatch.setattr(traffic, "load_plan", load)
+    cache = traffic.PlanCache(database=None, model_name="m", ttl_s=0.0)  # type: ignore[arg-type]
+    first = await cache.get()
+    stale = await asyncio.gather(*(cache.get() for _ in range(50)))
+    assert all(plan is first for plan in stale)  # served the plan it had, at once
+    assert len(loads) == 2  # one background refresh, not fifty
+    release.set()
+    await cache.aclose()
+    assert (await cache.get()).champion == ServedVersion(2, "s")
