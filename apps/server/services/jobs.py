@@ -222,7 +222,11 @@ async def sweep_stuck_jobs(database: Database, celery: Celery, settings: Setting
             )
         ).all()
         for job in stuck:
-            await _enqueue(celery, job.id)
             job.enqueued_at = utcnow()
+        ids = [job.id for job in stuck]
+        # Commit before sending: a worker that picks a job up at once must not meet this
+        # transaction still open (SQLite refuses a write on a snapshot older than a commit).
         await session.commit()
-    return len(stuck)
+    for job_id in ids:
+        await _enqueue(celery, job_id)
+    return len(ids)
