@@ -4,9 +4,10 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from server.database.base import utcnow
 from server.database.serving_models import Prediction
@@ -83,3 +84,16 @@ async def write_records(database: Database, rows: Sequence[dict[str, Any]]) -> N
     async with database.session() as session:
         await session.execute(insert(Prediction), list(rows))
         await session.commit()
+
+
+async def purge_inputs(database: Database, retention_days: int) -> int:
+    """Forget raw texts older than the retention period; keeps length and hash."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+    async with database.session() as session:
+        result = await session.execute(
+            update(Prediction)
+            .where(Prediction.created_at < cutoff, Prediction.input_text.is_not(None))
+            .values(input_text=None)
+        )
+        await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from server.worker.queues import (
     INFERENCE,
     JOB_TASK,
     PREDICT_TASK,
+    PURGE_TASK,
     SHADOW,
     SHADOW_TASK,
     SWEEP_TASK,
@@ -77,6 +78,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             SHADOW_TASK: {"queue": SHADOW},
             JOB_TASK: {"queue": BATCH},
             SWEEP_TASK: {"queue": BATCH},
+            PURGE_TASK: {"queue": BATCH},
         },
         # Acknowledge after the work is done, and re-queue a task whose process died
         # (OOM, SIGKILL), so an accepted task is not lost; tasks guard against loops.

@@ -6,9 +6,10 @@ from typing import Any
 
 from server.database.session import Database
 from server.services import jobs
+from server.services.prediction_records import purge_inputs
 from server.worker.app import celery, settings
 from server.worker.classifiers import item_results
-from server.worker.queues import JOB_TASK, SWEEP_TASK
+from server.worker.queues import JOB_TASK, PURGE_TASK, SWEEP_TASK
 from server.worker.serving import serving_state
 
 
@@ -32,6 +33,20 @@ async def _sweep() -> int:
         return await jobs.sweep_stuck_jobs(database, celery, settings)
     finally:
         await database.dispose()
+
+
+async def _purge() -> int:
+    database = Database.from_settings(settings)
+    try:
+        return await purge_inputs(database, settings.prediction_retention_days)
+    finally:
+        await database.dispose()
+
+
+@celery.task(name=PURGE_TASK, ignore_result=True)
+def purge_inputs_task() -> int:
+    """Drop raw prediction inputs past `prediction_retention_days` (beat, hourly)."""
+    return asyncio.run(_purge())
 
 
 @celery.task(name=SWEEP_TASK, ignore_result=True)

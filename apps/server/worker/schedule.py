@@ -5,7 +5,7 @@ from typing import Any
 from celery.schedules import crontab
 
 from server.config import Settings
-from server.worker.queues import SWEEP_TASK, TRAIN_TASK
+from server.worker.queues import PURGE_TASK, SWEEP_TASK, TRAIN_TASK
 
 
 def parse_cron(expression: str) -> crontab:
@@ -25,7 +25,8 @@ def parse_cron(expression: str) -> crontab:
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     schedule: dict[str, dict[str, Any]] = {
-        "sweep-stuck-jobs": {"task": SWEEP_TASK, "schedule": float(settings.jobs_sweep_interval_s)}
+        "sweep-stuck-jobs": {"task": SWEEP_TASK, "schedule": float(settings.jobs_sweep_interval_s)},
+        "purge-prediction-inputs": {"task": PURGE_TASK, "schedule": 3600.0},
     }
     if settings.retrain_cron:
         schedule["periodic-retraining"] = {

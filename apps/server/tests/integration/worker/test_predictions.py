@@ -143,6 +143,38 @@ async def test_bad_input_is_a_422_naming_the_field(
     assert field in response.json()["detail"]
 
 
+async def test_the_challenger_gets_its_share_and_shadows_the_rest(
+    client: httpx.AsyncClient, app: FastAPI, stack: Settings
+) -> None:
+    url = f"/api/v1/models/{stack.model_name}/traffic"
+    assert (await client.put(url, json={"challenger_weight": 10})).status_code == 422  # none yet
+    challenger = await train_version(stack, seed=1, alias="challenger")
+    policy = await client.put(url, json={"challenger_weight": 50, "shadow_sample": 1.0})
+    assert policy.status_code == 200
+    assert policy.json()["challenger"] == challenger
+
+    versions = {}
+    for key in ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"):
+        answers = [
+            (
+                await client.post(
+                    "/api/v1/predictions", json={"texts": TEXTS[:1]}, headers={"X-Routing-Key": key}
+                )
+            ).json()["version"]
+            for _ in range(2)
+        ]
+        assert answers[0] == answers[1]  # sticky
+        versions[key] = answers[0]
+    assert set(versions.values()) == {1, challenger}
+
+    await asyncio.sleep(1.0)  # shadow tasks are fire-and-forget
+    async with app.state.database.session() as session:
+        shadows = (await session.scalars(select(Prediction).where(Prediction.shadow))).all()
+    assert shadows
+    assert {row.version for row in shadows} == {challenger}
+    await client.put(url, json={"challenger_weight": 0, "shadow_sample": 0.0})
+
+
 async def test_a_tampered_champion_is_refused_and_the_previous_version_keeps_serving(
     client: httpx.AsyncClient, stack: Settings
 ) -> None:
@@ -166,4 +198,5 @@ async def test_a_tampered_champion_is_refused_and_the_previous_version_keeps_ser
 
     answer = await client.post("/api/v1/predictions", json={"texts": TEXTS[:1]})
     assert answer.status_code == 200
-    assert answer.json()["version"] == 1  # the last good version answered
+    # A good version answers: the newest one loaded (here the challenger, else v1).
+    assert answer.json()["version"] in set(range(1, version))

@@ -8,7 +8,7 @@ from server.worker.schedule import beat_schedule, parse_cron
 
 
 def test_no_cron_means_no_periodic_retraining(make_settings: SettingsFactory) -> None:
-    assert set(beat_schedule(make_settings())) == {"sweep-stuck-jobs"}
+    assert set(beat_schedule(make_settings())) == {"sweep-stuck-jobs", "purge-prediction-inputs"}
 
 
 def test_a_cron_expression_schedules_the_training_task(make_settings: SettingsFactory) -> None:
