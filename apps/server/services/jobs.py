@@ -15,6 +15,7 @@ from typing import Any
 
 from celery import Celery
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
@@ -44,30 +45,33 @@ async def _find_by_key(session: AsyncSession, owner: str, key: str) -> BatchJob 
     return await session.scalar(query)
 
 
+async def _existing_for_key(
+    session: AsyncSession, owner: str, key: str | None, digest: str
+) -> BatchJob:
+    existing = await _find_by_key(session, owner, key) if key else None
+    if existing is None:
+        raise ConflictError("The job could not be recorded; retry the request.")
+    if existing.request_sha256 != digest:
+        raise ConflictError("This Idempotency-Key was used for a different request body.")
+    return existing
+
+
 async def _enqueue(celery: Celery, job_id: uuid.UUID) -> None:
     await send_task(celery, JOB_TASK, kwargs={"job_id": str(job_id)}, queue=BATCH, headers={})
 
 
-async def submit_job(
+async def _record_job(
     database: Database,
-    celery: Celery,
     settings: Settings,
     items: Sequence[JobItem],
     *,
     owner: str,
     idempotency_key: str | None,
+    digest: str,
 ) -> tuple[BatchJob, bool]:
-    """The job for these items and whether it is new (False: an idempotent repeat)."""
-    digest = request_digest(items)
     async with database.session() as session:
-        if idempotency_key:
-            existing = await _find_by_key(session, owner, idempotency_key)
-            if existing is not None:
-                if existing.request_sha256 != digest:
-                    raise ConflictError(
-                        "This Idempotency-Key was used for a different request body."
-                    )
-                return existing, False
+        if idempotency_key and await _find_by_key(session, owner, idempotency_key):
+            return await _existing_for_key(session, owner, idempotency_key, digest), False
         size = settings.jobs_chunk_size
         job = BatchJob(
             owner=owner,
@@ -93,6 +97,37 @@ async def submit_job(
             for start in range(0, len(items), size)
         )
         await session.commit()
+        return job, True
+
+
+async def submit_job(
+    database: Database,
+    celery: Celery,
+    settings: Settings,
+    items: Sequence[JobItem],
+    *,
+    owner: str,
+    idempotency_key: str | None,
+) -> tuple[BatchJob, bool]:
+    """The job for these items and whether it is new (False: an idempotent repeat)."""
+    digest = request_digest(items)
+
+    async def record() -> tuple[BatchJob, bool]:
+        return await _record_job(
+            database, settings, items, owner=owner, idempotency_key=idempotency_key, digest=digest
+        )
+
+    try:
+        job, created = await record()
+    except (IntegrityError, OperationalError):
+        # A concurrent request with the same key committed first (PostgreSQL: unique key;
+        # SQLite: a write on a stale snapshot). Once more, in a fresh transaction, it is seen.
+        try:
+            job, created = await record()
+        except (IntegrityError, OperationalError) as exc:
+            raise ServiceUnavailableError("The job could not be recorded now; retry.") from exc
+    if not created:
+        return job, False
     try:
         await _enqueue(celery, job.id)
     except ServiceUnavailableError:

@@ -88,6 +88,16 @@ async def test_the_idempotency_key_returns_the_same_job(client: httpx.AsyncClien
     assert other.status_code == 409
 
 
+async def test_concurrent_repeats_of_one_key_make_one_job(client: httpx.AsyncClient) -> None:
+    body = {"items": [{"text": t} for t in TEXTS]}
+    headers = {"Idempotency-Key": "burst-7"}
+    answers = await asyncio.gather(
+        *(client.post("/api/v1/jobs", json=body, headers=headers) for _ in range(5))
+    )
+    assert {a.status_code for a in answers} <= {200, 202}
+    assert len({a.json()["id"] for a in answers}) == 1
+
+
 @pytest.mark.parametrize(
     ("name", "content", "kind"),
     [
