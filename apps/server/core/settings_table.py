@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
-from server.config import SERVER_DIR, Settings
+from server.config import SECTIONS, SERVER_DIR
 
 START_MARKER = "<!-- settings-table:start -->"
 END_MARKER = "<!-- settings-table:end -->"
@@ -32,11 +32,14 @@ def _default(field: FieldInfo) -> str:
 
 
 def render_settings_table() -> str:
-    """One markdown row per setting: environment variable, default, description."""
+    """One markdown row per setting (variable, default, description), grouped by section."""
     rows = ["| variable | default | description |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
-        description = (field.description or "").replace("|", "\\|")
-        rows.append(f"| `APP_{name.upper()}` | {_default(field)} | {description} |")
+    for section in SECTIONS:
+        title = (section.__doc__ or section.__name__).strip().splitlines()[0]
+        rows.append(f"| **{title}** | | |")
+        for name, field in section.model_fields.items():
+            description = (field.description or "").replace("|", "\\|")
+            rows.append(f"| `APP_{name.upper()}` | {_default(field)} | {description} |")
     return "\n".join(rows)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from server.config import DEFAULT_JWT_SECRET, Environment, Settings
+from server.config import DEFAULT_JWT_SECRET, SECTIONS, Environment, Settings
 
 STRONG_SECRET = "x" * 48
 SAFE_PRODUCTION: dict[str, Any] = {
@@ -96,3 +96,9 @@ def test_production_names_every_unsafe_setting_at_once() -> None:
 def test_unsafe_values_are_allowed_outside_production() -> None:
     settings = make(env="test", debug=True, cors_origins=["*"])
     assert settings.debug is True
+
+
+def test_every_setting_belongs_to_exactly_one_section() -> None:
+    names = [name for section in SECTIONS for name in section.model_fields]
+    assert len(names) == len(set(names))
+    assert set(names) == set(Settings.model_fields)

@@ -1,0 +1,115 @@
+"""Every constant, limit and hyperparameter of the service, in one typed `Settings`.
+
+Values come, in order of precedence, from init arguments, `APP_*` environment variables,
+a `.env` file, and files in the secrets directory (`/run/secrets` by default, where Docker
+and Kubernetes mount secrets; one file per setting, named like the variable's lower-case
+field name, e.g. `/run/secrets/jwt_secret`).
+
+The fields are grouped by concern, one module each (`service`, `worker`, `serving`,
+`security`, `model`, `monitoring`), and composed here into one flat `Settings`: one
+environment variable namespace, one object to inject. The README's configuration table is
+generated from the fields and a test keeps the two in step, so each field's `description` is
+its documentation.
+"""
+
+import os
+from pathlib import Path
+from typing import Self
+
+from pydantic import BaseModel, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
+
+from server.config.base import SERVER_DIR, CsvList, Environment
+from server.config.model import ModelSettings
+from server.config.monitoring import MonitoringSettings
+from server.config.security import DEFAULT_JWT_SECRET, MIN_SECRET_BYTES, SecuritySettings
+from server.config.service import ServiceSettings
+from server.config.serving import ServingSettings
+from server.config.worker import WorkerSettings
+
+__all__ = [
+    "DEFAULT_JWT_SECRET",
+    "MIN_SECRET_BYTES",
+    "SECTIONS",
+    "SERVER_DIR",
+    "CsvList",
+    "Environment",
+    "Settings",
+]
+
+SECTIONS: tuple[type[BaseModel], ...] = (
+    ServiceSettings,
+    WorkerSettings,
+    ServingSettings,
+    SecuritySettings,
+    ModelSettings,
+    MonitoringSettings,
+)
+"""The groups of settings, in the order the README's table lists them."""
+
+
+class Settings(
+    MonitoringSettings,
+    ModelSettings,
+    SecuritySettings,
+    ServingSettings,
+    WorkerSettings,
+    ServiceSettings,
+    BaseSettings,
+):
+    """The service's configuration. Read once at start and injected, never read ad hoc."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="APP_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        """Production refuses to start on settings that are only fit for a laptop."""
+        if self.env is not Environment.production:
+            return self
+        problems: list[str] = []
+        secret = self.jwt_secret.get_secret_value()
+        if secret == DEFAULT_JWT_SECRET or secret.startswith("changethis"):
+            problems.append("APP_JWT_SECRET is the default; set a random secret")
+        elif len(secret.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"APP_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
+        if "*" in self.cors_origins:
+            problems.append("APP_CORS_ORIGINS contains '*'; list the allowed origins")
+        if self.debug:
+            problems.append("APP_DEBUG is on")
+        if self.database_url.startswith("sqlite"):
+            problems.append("APP_DATABASE_URL is SQLite; use PostgreSQL in production")
+        if self.redis_url is None:
+            problems.append("APP_REDIS_URL is unset; the embedded broker is for development")
+        if problems:
+            raise ValueError("unsafe production settings: " + "; ".join(problems))
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The secrets directory is optional: a laptop has none, a container mounts one.
+        secrets_dir = Path(os.environ.get("APP_SECRETS_DIR", "/run/secrets"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        if secrets_dir.is_dir():
+            # Files are named after the field (`jwt_secret`), without the env prefix.
+            sources.append(
+                SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir, env_prefix="")
+            )
+        return tuple(sources)

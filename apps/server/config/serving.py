@@ -1,0 +1,66 @@
+"""Settings of online serving: predictions, batching, traffic, batch jobs."""
+
+from pydantic import BaseModel, Field
+
+
+class ServingSettings(BaseModel):
+    """Serving: predictions, micro-batching, traffic split, prediction log, batch jobs."""
+
+    predict_max_texts: int = Field(
+        64, ge=1, le=1024, description="Most texts in one POST /api/v1/predictions."
+    )
+    batch_max_texts: int = Field(
+        64, ge=1, description="Most texts the API gathers into one inference task."
+    )
+    batch_window_ms: float = Field(
+        5.0, ge=0, description="How long the API waits to fill an inference batch, in ms."
+    )
+    batch_max_in_flight: int = Field(
+        32, ge=1, description="Inference tasks one API process may have outstanding."
+    )
+    predict_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds a prediction may wait for a worker before 504."
+    )
+    result_poll_s: float = Field(
+        0.005, gt=0, description="Polling interval for results of the embedded broker."
+    )
+    store_inputs: bool = Field(
+        False, description="Keep the raw text of each prediction (else only length and hash)."
+    )
+    prediction_retention_days: int = Field(
+        30, ge=1, description="Days raw prediction inputs are kept before the purge task."
+    )
+    prediction_log_flush_ms: float = Field(
+        100.0, gt=0, description="How often buffered prediction records are written, in ms."
+    )
+    prediction_log_max_buffer: int = Field(
+        5000, ge=1, description="Buffered prediction records that force a write."
+    )
+    serving_plan_ttl_s: float = Field(
+        2.0, ge=0, description="Seconds an API process reuses the versions and traffic split."
+    )
+    jobs_max_rows: int = Field(100_000, ge=1, description="Most items in one batch job.")
+    jobs_max_upload_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Largest batch job body or upload, in bytes."
+    )
+    jobs_chunk_size: int = Field(
+        1000, ge=1, description="Texts a worker scores and commits at a time in a batch job."
+    )
+    jobs_stuck_after_s: int = Field(
+        120, ge=1, description="A job still queued this long is enqueued again by the sweeper."
+    )
+    jobs_sweep_interval_s: int = Field(
+        60, ge=1, description="How often beat runs the sweeper of stuck batch jobs."
+    )
+    jobs_max_attempts: int = Field(
+        3, ge=1, description="Deliveries of one batch job before it is failed."
+    )
+    worker_heartbeat_s: float = Field(
+        10.0, gt=0, description="How often a worker process refreshes models and heartbeat."
+    )
+    readiness_cache_s: float = Field(
+        3.0, ge=0, description="Seconds a readiness verdict on workers and models is reused."
+    )
+    classifier_cache_size: int = Field(
+        3, ge=1, description="Model versions a worker process keeps loaded."
+    )

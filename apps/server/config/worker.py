@@ -1,0 +1,74 @@
+"""Settings of the queue and the Celery workers."""
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from server.config.base import SERVER_DIR
+
+
+class WorkerSettings(BaseModel):
+    """Queue and workers (Celery)."""
+
+    redis_url: str | None = Field(
+        None,
+        description="Redis for the Celery broker and results (compose, cluster, CI). Unset: "
+        "the embedded filesystem broker under `embedded_broker_dir` (make dev).",
+    )
+    embedded_broker_dir: Path = Field(
+        SERVER_DIR / "var" / "broker",
+        description="Folder of the embedded broker and result files when no Redis is set.",
+    )
+    embedded_broker_poll_s: float = Field(
+        0.02, gt=0, description="How often the embedded broker's worker polls for messages."
+    )
+    task_soft_time_limit_s: int = Field(
+        300, ge=1, description="Seconds before a task is asked to stop (SoftTimeLimitExceeded)."
+    )
+    task_time_limit_s: int = Field(360, ge=1, description="Seconds before a task is killed.")
+    training_time_limit_s: int = Field(
+        3600, ge=60, description="Hard time limit of a training task, in seconds."
+    )
+    result_expires_s: int = Field(3600, ge=60, description="Seconds a task result is kept.")
+    broker_visibility_timeout_s: int = Field(
+        7200,
+        ge=60,
+        description="Seconds before Redis redelivers an unacknowledged task; must exceed "
+        "the longest task.",
+    )
+    worker_concurrency: int = Field(
+        2, ge=1, description="Processes per worker (prefork pool); 1 for a GPU worker."
+    )
+    worker_max_tasks_per_child: int = Field(
+        1000, ge=1, description="Tasks before a worker process is replaced (leak guard)."
+    )
+    worker_max_memory_per_child_kb: int = Field(
+        1_500_000, ge=10_000, description="Resident KiB after which a worker process is replaced."
+    )
+    worker_math_threads: int = Field(
+        1, ge=1, description="BLAS/OpenMP threads per worker process (numpy, scikit-learn)."
+    )
+    retrain_cron: str | None = Field(
+        None,
+        description="Cron expression (5 fields, UTC) for periodic retraining by beat, e.g. "
+        "`0 3 * * 0`; unset disables it.",
+    )
+    training_max_attempts: int = Field(
+        2,
+        ge=1,
+        description="Deliveries of one training run before it is failed (a run that kills "
+        "its worker would otherwise be redelivered forever).",
+    )
+    train_default_rows: int = Field(
+        20_000, ge=100, description="Generated tickets a training run uses when given no data."
+    )
+    git_commit: str | None = Field(
+        None, description="Commit the image was built from; recorded in every artifact."
+    )
+    worker_metrics_port: int = Field(
+        9100, ge=0, le=65535, description="Port of a worker's own /metrics endpoint; 0: none."
+    )
+    beat_schedule_path: Path = Field(
+        SERVER_DIR / "var" / "celerybeat-schedule",
+        description="Where beat keeps its schedule state (a writable path, e.g. under /tmp).",
+    )
