@@ -190,10 +190,14 @@ check_compose_config() {
 
 # --- Prometheus ----------------------------------------------------------------------------
 check_promtool() {
+  # `check config` also checks every rule file it loads; `test rules` runs every test file.
   promtool check config ops/prometheus/prometheus.yml \
+    && promtool check rules --lint=all --lint-fatal ops/prometheus/rules/*.yml \
     && promtool test rules ops/prometheus/tests/*.yml \
     && tool "$PYYAML" python scripts/infra_consistency.py analysis-rules "$WORK/analysis-rules.yml" \
-    && promtool check rules "$WORK/analysis-rules.yml"
+    && promtool check rules "$WORK/analysis-rules.yml" \
+    && tool "$PYYAML" python scripts/infra_consistency.py dashboard-rules "$WORK/dashboard-rules.yml" \
+    && promtool check rules "$WORK/dashboard-rules.yml"
 }
 
 # --- checkov -------------------------------------------------------------------------------
@@ -236,10 +240,11 @@ check "check-jsonschema: compose, workflows, dependabot, release-please" check_s
 check "docker compose config" check_compose_config
 check "zizmor: workflows" tool "$ZIZMOR" zizmor --offline --config .github/zizmor.yml .github/workflows .github/dependabot.yml
 check "yamllint" tool "$YAMLLINT" yamllint -c .yamllint.yml --strict "${YAML_PATHS[@]}"
-check "promtool: config, rules, rule tests, canary queries" check_promtool
+check "promtool: config, rules, rule tests, canary and dashboard queries" check_promtool
 check "checkov: Dockerfiles, manifests, workflows, secrets" check_checkov
 check "versions: version.txt, release-please, prod image" tool "$PYYAML" python scripts/infra_consistency.py versions
 check "alert rules: compose == PrometheusRule" tool "$PYYAML" python scripts/infra_consistency.py rules-sync
+check "alert rules: each alert tested firing and quiet" tool "$PYYAML" python scripts/infra_consistency.py rules-tested
 check "compose: images pinned" tool "$PYYAML" python scripts/infra_consistency.py compose-images
 check "shellcheck + ruff: this check's own scripts" check_own_scripts
 

@@ -4,9 +4,12 @@ Run by scripts/check-infra.sh in an isolated environment with PyYAML:
 
     python scripts/infra_consistency.py versions        # version.txt == manifest == prod image tag
     python scripts/infra_consistency.py rules-sync      # PrometheusRule == ops/prometheus/rules
+    python scripts/infra_consistency.py rules-sync --write  # regenerate the PrometheusRule
+    python scripts/infra_consistency.py rules-tested    # every alert has a firing and a quiet test
     python scripts/infra_consistency.py compose-images  # every compose image pinned to a tag
     python scripts/infra_consistency.py strip-secrets IN OUT  # drop Secret objects from a render
     python scripts/infra_consistency.py analysis-rules OUT    # canary PromQL as rules for promtool
+    python scripts/infra_consistency.py dashboard-rules OUT   # dashboards' PromQL, likewise
 """
 
 import glob
@@ -52,20 +55,100 @@ def check_versions() -> int:
     return 0
 
 
-def check_rules_sync() -> int:
-    """The operator's PrometheusRule carries exactly the groups of the compose stack's rules."""
+RULES_DIR = ROOT / "ops/prometheus/rules"
+RULE_TESTS_DIR = ROOT / "ops/prometheus/tests"
+PROMETHEUS_RULE = ROOT / "k8s/components/monitoring/prometheusrule.yaml"
+PROMETHEUS_RULE_HEADER = """\
+# GENERATED from ops/prometheus/rules/*.yml: do not edit. After changing a rule file, run
+#   uvx --from pyyaml python scripts/infra_consistency.py rules-sync --write
+# scripts/check-infra.sh fails when this file differs from what that command writes.
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: ticket-triage
+  labels:
+    app.kubernetes.io/name: ticket-triage
+    release: kube-prometheus-stack
+spec:
+  groups:
+"""
+
+
+def rule_files() -> list[Path]:
+    return [Path(p) for p in sorted(glob.glob(str(RULES_DIR / "*.yml")))]
+
+
+def render_prometheus_rule() -> str:
+    """The PrometheusRule as text: each rule file's `groups:` list, indented under `spec`,
+    comments and block scalars kept as they are written."""
+    parts = [PROMETHEUS_RULE_HEADER]
+    for path in rule_files():
+        lines = path.read_text().splitlines()
+        if "groups:" not in lines:
+            raise ValueError(f"{path.relative_to(ROOT)}: no top-level `groups:` line")
+        body = lines[lines.index("groups:") + 1 :]
+        parts.append(f"    # from {path.relative_to(ROOT)}\n")
+        parts.extend(f"  {line}\n" if line.strip() else "\n" for line in body)
+    return "".join(parts)
+
+
+def check_rules_sync(write: bool = False) -> int:
+    """The operator's PrometheusRule carries exactly the groups of the compose stack's rules
+    (it is generated from them; `write` regenerates it)."""
+    rendered = render_prometheus_rule()
+    if write:
+        PROMETHEUS_RULE.write_text(rendered)
+        print(f"wrote {PROMETHEUS_RULE.relative_to(ROOT)}")
+        return 0
     groups: list[Any] = []
-    for path in sorted(glob.glob(str(ROOT / "ops/prometheus/rules/*.yml"))):
-        groups.extend(yaml.safe_load(Path(path).read_text())["groups"])
-    rule = yaml.safe_load((ROOT / "k8s/components/monitoring/prometheusrule.yaml").read_text())
-    if rule["spec"]["groups"] != groups:
+    for path in rule_files():
+        groups.extend(yaml.safe_load(path.read_text())["groups"])
+    rule = yaml.safe_load(PROMETHEUS_RULE.read_text())
+    if yaml.safe_load(rendered)["spec"]["groups"] != groups:  # a bug of the generator
+        return fail("the generated PrometheusRule does not parse to the rule files' groups")
+    if rule["spec"]["groups"] != groups or PROMETHEUS_RULE.read_text() != rendered:
         ours = [g["name"] for g in groups]
         theirs = [g["name"] for g in rule["spec"]["groups"]]
         return fail(
             "k8s/components/monitoring/prometheusrule.yaml differs from ops/prometheus/rules/*.yml "
-            f"(groups {theirs} vs {ours}); copy the rules over"
+            f"(groups {theirs} vs {ours}); regenerate it: "
+            "python scripts/infra_consistency.py rules-sync --write"
         )
     print(f"PrometheusRule carries the {len(groups)} rule groups of ops/prometheus/rules")
+    return 0
+
+
+def check_rules_tested() -> int:
+    """Every rule file is loaded by a promtool test, and every alert has a test case where it
+    fires and one where it stays quiet (promtool itself accepts untested alerts)."""
+    alerts: dict[str, str] = {}
+    for path in rule_files():
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                if "alert" in rule:
+                    alerts[rule["alert"]] = path.name
+    loaded: set[str] = set()
+    firing: set[str] = set()
+    quiet: set[str] = set()
+    for path in sorted(RULE_TESTS_DIR.glob("*.yml")):
+        suite = yaml.safe_load(path.read_text())
+        loaded.update(Path(f).name for f in suite.get("rule_files", []))
+        for test in suite.get("tests", []):
+            for case in test.get("alert_rule_test", []):
+                (firing if case.get("exp_alerts") else quiet).add(case["alertname"])
+    problems = [
+        f"{name} is loaded by no test in ops/prometheus/tests"
+        for name in sorted({p.name for p in rule_files()} - loaded)
+    ]
+    for alert, source in sorted(alerts.items()):
+        if alert not in firing:
+            problems.append(f"{alert} ({source}) has no test case where it fires")
+        if alert not in quiet:
+            problems.append(f"{alert} ({source}) has no test case where it stays quiet")
+    problems += [f"test of unknown alert {a}" for a in sorted((firing | quiet) - set(alerts))]
+    if problems:
+        return fail("alert rule tests incomplete:\n  " + "\n  ".join(problems))
+    print(f"each of the {len(alerts)} alerts has a firing and a quiet promtool test")
     return 0
 
 
@@ -115,16 +198,65 @@ def analysis_rules(target: str) -> int:
     return 0
 
 
+GRAFANA_DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+GRAFANA_RANGE_VARIABLES = re.compile(r"\$__(?:rate_interval|interval|range)\b")
+GRAFANA_VARIABLES = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+
+
+def dashboard_panels(panels: list[Any]) -> list[Any]:
+    """Every panel, those inside collapsed rows included."""
+    found = []
+    for panel in panels:
+        found.append(panel)
+        found.extend(dashboard_panels(panel.get("panels", [])))
+    return found
+
+
+def dashboard_rules(target: str) -> int:
+    """Write every dashboard panel query as a recording rule, Grafana's variables replaced by
+    plain values, so that `promtool check rules` parses them; and check that each panel and
+    query uses the `${datasource}` variable (the provisioned uid is not the same everywhere)."""
+    rules, problems = [], []
+    for path in sorted(glob.glob(str(ROOT / "ops/grafana/dashboards/*.json"))):
+        board = json.loads(Path(path).read_text())
+        name = Path(path).stem
+        for panel in dashboard_panels(board["panels"]):
+            if panel.get("type") == "row":
+                continue
+            where = f"{name}.json panel {panel['id']} ({panel['title']})"
+            if panel.get("datasource") != GRAFANA_DATASOURCE:
+                problems.append(f"{where}: datasource is not {GRAFANA_DATASOURCE}")
+            for query in panel.get("targets", []):
+                if query.get("datasource") != GRAFANA_DATASOURCE:
+                    problems.append(f"{where} {query['refId']}: datasource is not the variable")
+                expr = GRAFANA_RANGE_VARIABLES.sub("5m", query["expr"])
+                expr = GRAFANA_VARIABLES.sub("placeholder", expr)
+                record = f"dashboard:{name}:panel{panel['id']}_{query['refId'].lower()}"
+                rules.append({"record": record, "expr": expr})
+    if problems:
+        return fail("dashboards:\n  " + "\n  ".join(problems))
+    if not rules:
+        return fail("no dashboard queries found")
+    groups = {"groups": [{"name": "grafana-dashboards", "rules": rules}]}
+    Path(target).write_text(yaml.safe_dump(groups, sort_keys=False))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     commands = {
         "versions": check_versions,
         "rules-sync": check_rules_sync,
+        "rules-tested": check_rules_tested,
         "compose-images": check_compose_images,
     }
+    if argv == ["rules-sync", "--write"]:
+        return check_rules_sync(write=True)
     if len(argv) == 3 and argv[0] == "strip-secrets":
         return strip_secrets(argv[1], argv[2])
     if len(argv) == 2 and argv[0] == "analysis-rules":
         return analysis_rules(argv[1])
+    if len(argv) == 2 and argv[0] == "dashboard-rules":
+        return dashboard_rules(argv[1])
     if len(argv) == 1 and argv[0] in commands:
         return commands[argv[0]]()
     print(__doc__, file=sys.stderr)
