@@ -93,6 +93,14 @@ def run_train(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(train_from_cli(settings, args))
 
 
+def run_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from server.cli_users import create_user_from_cli
+
+    return asyncio.run(create_user_from_cli(settings, args))
+
+
 def write_openapi(output: Path) -> None:
     from server.main import create_app
 
@@ -101,9 +109,16 @@ def write_openapi(output: Path) -> None:
 
 
 def update_settings_table(readme: Path) -> None:
-    from server.core.settings_table import replace_settings_table
+    """Regenerate the README's tables: settings, and routes with their scopes."""
+    from server.core.scopes_table import SCOPES_END, SCOPES_START, render_scopes_table
+    from server.core.settings_table import replace_between, replace_settings_table
+    from server.main import create_app
 
-    readme.write_text(replace_settings_table(readme.read_text()))
+    text = replace_settings_table(readme.read_text())
+    if SCOPES_START in text:
+        scopes = render_scopes_table(create_app(Settings(_env_file=None)).openapi())
+        text = replace_between(text, SCOPES_START, SCOPES_END, scopes)
+    readme.write_text(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,9 +143,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument(
         "--if-no-champion", action="store_true", help="do nothing when a champion exists"
     )
+    user = commands.add_parser("create-user", help="create a user (password: prompt or env)")
+    user.add_argument("--email", required=True)
+    user.add_argument("--superuser", action="store_true", help="every scope, users:admin too")
+    user.add_argument("--scopes", default="predict,jobs,models:read", help="comma-separated")
+    user.add_argument("--if-no-users", action="store_true", help="do nothing when users exist")
+    user.add_argument(
+        "--generate-password", action="store_true", help="generate one and print it once"
+    )
     openapi = commands.add_parser("openapi", help="write the OpenAPI schema as JSON")
     openapi.add_argument("--output", type=Path, required=True)
-    table = commands.add_parser("settings-table", help="regenerate the README settings table")
+    table = commands.add_parser(
+        "settings-table", help="regenerate the README tables (settings, scopes)"
+    )
     table.add_argument("--update", type=Path, required=True, metavar="README")
     args = parser.parse_args(argv)
 
@@ -152,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_dev()
     elif args.command == "train":
         return run_train(Settings(), args)
+    elif args.command == "create-user":
+        return run_create_user(Settings(), args)
     return 0
 
 

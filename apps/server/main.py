@@ -3,10 +3,12 @@
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
 
 from server import __version__
 from server.config import Environment, Settings
@@ -14,21 +16,33 @@ from server.core.errors import register_error_handlers
 from server.core.logging import configure_logging
 from server.core.metrics import mark_worker_dead
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from server.core.rate_limit import LoginGuard, build_rate_limiter
+from server.core.security.headers import SecurityHeadersMiddleware, TrustedHostMiddleware
+from server.core.security.passwords import Passwords
+from server.core.security.tokens import TokenCodec
 from server.database.session import Database
 from server.routes import (
     API_V1,
+    api_keys,
+    auth,
     health,
     jobs,
     meta,
     metrics,
     models,
+    monitoring,
     predictions,
     traffic,
     training,
+    users,
 )
+from server.schemas.jobs import JobCreate
 from server.schemas.problem import problem_responses
+from server.services.authentication import Authenticator
 from server.services.health import readiness_checks
 from server.services.predictions import PredictionService
+from server.services.sessions import SessionService
+from server.services.users import ensure_first_superuser
 from server.worker.celery_app import create_celery
 from server.worker.results import create_result_waiter
 
@@ -41,6 +55,10 @@ OPENAPI_TAGS = [
     {"name": "jobs", "description": "Batch jobs: many tickets, scored in the background."},
     {"name": "models", "description": "Model registry: versions, aliases, rollback, audit."},
     {"name": "training", "description": "Training runs on the worker's training queue."},
+    {"name": "monitoring", "description": "Drift, quality and calibration of served versions."},
+    {"name": "auth", "description": "Sign in (OAuth2 password flow), refresh, sign out."},
+    {"name": "users", "description": "The signed-in user; user administration."},
+    {"name": "api keys", "description": "Keys for machine clients, sent as `X-API-Key`."},
 ]
 
 
@@ -55,10 +73,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(settings.gc_young_threshold, middle, oldest)
+    if await ensure_first_superuser(app.state.database, settings, app.state.passwords):
+        log.info("app.superuser_created", email=settings.first_superuser_email)
     log.info("app.started", env=settings.env, version=__version__)
     try:
         yield
     finally:
+        await app.state.rate_limiter.aclose()
         await app.state.predictions.aclose()
         await app.state.database.dispose()
         mark_worker_dead()
@@ -94,6 +115,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         create_result_waiter(settings, poll_s=settings.result_poll_s),
     )
 
+    _wire_security(app, settings)
+
     register_error_handlers(app)
     # Added innermost first: the request context wraps everything, so even a 413 or a CORS
     # refusal carries a request id and is logged and counted.
@@ -107,8 +130,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         allow_origins=settings.cors_origins,
         allow_credentials="*" not in settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-API-Key",
+            "X-Request-ID",
+            "X-Routing-Key",
+            "Idempotency-Key",
+        ],
         expose_headers=["X-Request-ID", "Location", "Retry-After"],
+    )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts_max_age_s=settings.hsts_max_age_s if settings.env is Environment.production else None,
     )
     app.add_middleware(RequestContextMiddleware)
 
@@ -120,4 +155,47 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(models.router)
     app.include_router(traffic.router)
     app.include_router(training.router)
+    app.include_router(monitoring.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(api_keys.router)
+    _document_schemas(app, JobCreate)
     return app
+
+
+def _document_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
+    """Add body models that routes read by hand (JSON or upload) to the OpenAPI components,
+    so the `$ref`s of their `openapi_extra` resolve."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            document = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(document.pop("$defs", {}))
+            components[model.__name__] = document
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _wire_security(app: FastAPI, settings: Settings) -> None:
+    """Password hashing, tokens, rate limits and the services built on them."""
+    codec = TokenCodec(settings)
+    app.state.passwords = Passwords(settings)
+    app.state.rate_limiter = build_rate_limiter(
+        settings.redis_url, prefix=f"{settings.app_name}:rl:"
+    )
+    app.state.login_guard = LoginGuard(
+        app.state.rate_limiter,
+        max_failures=settings.login_max_failures,
+        failure_window_s=settings.login_failure_window_s,
+        lockout_s=settings.login_lockout_s,
+    )
+    app.state.authenticator = Authenticator(
+        settings, app.state.database, codec, app.state.rate_limiter
+    )
+    app.state.sessions = SessionService(settings, app.state.database, app.state.passwords, codec)

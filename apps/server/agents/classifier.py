@@ -120,6 +120,12 @@ class TicketClassifier:
         features = self._featurizer.transform(self.normalize(texts))
         return softmax(self._scorer(features), self.model.spec.temperature)
 
+    def predict_proba_with_oov(self, texts: Sequence[str]) -> tuple[FloatArray, list[float]]:
+        """`predict_proba` and, per text, the share of its word tokens unknown to the model
+        (for drift monitoring), from one normalization and tokenization."""
+        features, oov = self._featurizer.transform_with_oov(self.normalize(texts))
+        return softmax(self._scorer(features), self.model.spec.temperature), oov
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Label, confidence and probabilities of each text, scored as one batch."""
         proba = self.predict_proba(texts)

@@ -15,6 +15,12 @@ class ServingSettings(BaseModel):
     batch_window_ms: float = Field(
         5.0, ge=0, description="How long the API waits to fill an inference batch, in ms."
     )
+    batch_max_waiting_texts: int = Field(
+        4096,
+        ge=1,
+        description="Texts one API process lets wait for an inference task; past it, "
+        "predictions answer 503 with Retry-After at once (load shedding).",
+    )
     batch_max_in_flight: int = Field(
         32, ge=1, description="Inference tasks one API process may have outstanding."
     )

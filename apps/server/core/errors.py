@@ -6,6 +6,7 @@ maps those, Starlette's `HTTPException` and request validation errors to
 request middleware, which logs the traceback and never returns it.
 """
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -52,6 +53,41 @@ class ConflictError(AppError):
 class UnprocessableError(AppError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
     slug = "validation-error"
+
+
+class UnauthorizedError(AppError):
+    """No credentials, or credentials that cannot be trusted (answers `WWW-Authenticate`)."""
+
+    status = HTTPStatus.UNAUTHORIZED
+    slug = "unauthorized"
+
+    def __init__(self, detail: str, *, error: str | None = "invalid_token") -> None:
+        challenge = "Bearer" if error is None else f'Bearer error="{error}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class ForbiddenError(AppError):
+    """Authenticated, but the credentials lack a scope the operation needs."""
+
+    status = HTTPStatus.FORBIDDEN
+    slug = "insufficient-scope"
+
+    def __init__(self, detail: str, *, scopes: str) -> None:
+        super().__init__(
+            detail,
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scopes}"'},
+        )
+
+
+class TooManyRequestsError(AppError):
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    slug = "rate-limited"
+
+    def __init__(self, detail: str, *, retry_after_s: float) -> None:
+        seconds = max(1, math.ceil(retry_after_s))
+        super().__init__(
+            detail, headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds}
+        )
 
 
 class ServiceUnavailableError(AppError):

@@ -17,7 +17,20 @@ from server.config import Settings
 
 # Keys whose values never reach a log line, whatever the level.
 REDACTED_KEYS = frozenset(
-    {"password", "token", "access_token", "refresh_token", "authorization", "api_key", "secret"}
+    {
+        "password",
+        "token",
+        "access_token",
+        "refresh_token",
+        "authorization",
+        "api_key",
+        "x_api_key",
+        "secret",
+        "client_secret",
+        "jwt_secret",
+        "jwt_private_key",
+        "first_superuser_password",
+    }
 )
 REDACTED = "[redacted]"
 

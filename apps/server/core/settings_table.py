@@ -43,8 +43,13 @@ def render_settings_table() -> str:
     return "\n".join(rows)
 
 
+def replace_between(document: str, start_marker: str, end_marker: str, body: str) -> str:
+    """Return `document` with the text between two markers replaced by `body`."""
+    start = document.index(start_marker) + len(start_marker)
+    end = document.index(end_marker)
+    return f"{document[:start]}\n{body}\n{document[end:]}"
+
+
 def replace_settings_table(document: str) -> str:
     """Return `document` with the text between the markers replaced by a fresh table."""
-    start = document.index(START_MARKER) + len(START_MARKER)
-    end = document.index(END_MARKER)
-    return f"{document[:start]}\n{render_settings_table()}\n{document[end:]}"
+    return replace_between(document, START_MARKER, END_MARKER, render_settings_table())

@@ -1,7 +1,9 @@
 """Every ORM model, imported here so Alembic's autogenerate and `alembic check` see them."""
 
+from server.database.auth_models import ApiKey, RefreshToken, User
 from server.database.base import Base
 from server.database.job_models import BatchJob, BatchJobChunk, JobStatus
+from server.database.monitoring_models import DriftRecord, QualityRecord, RetrainTrigger
 from server.database.registry_models import (
     AliasAction,
     AliasEvent,
@@ -17,16 +19,22 @@ from server.database.serving_models import Prediction, TrafficPolicy
 __all__ = [
     "AliasAction",
     "AliasEvent",
+    "ApiKey",
     "Base",
     "BatchJob",
     "BatchJobChunk",
+    "DriftRecord",
     "JobStatus",
     "MLModel",
     "ModelAlias",
     "ModelVersion",
     "Prediction",
+    "QualityRecord",
+    "RefreshToken",
+    "RetrainTrigger",
     "RunStatus",
     "TrafficPolicy",
     "TrainingRun",
+    "User",
     "VersionStatus",
 ]

@@ -120,7 +120,10 @@ class TrainingRun(Base):
     progress: Mapped[float] = mapped_column(default=0.0)
     attempts: Mapped[int] = mapped_column(default=0, doc="Deliveries to a worker so far.")
     stage: Mapped[str] = mapped_column(String(50), default="queued")
-    trigger: Mapped[str] = mapped_column(String(200), doc="Why the run started.")
+    trigger: Mapped[str] = mapped_column(String(200), doc="Who started the run: api, schedule.")
+    reason: Mapped[str | None] = mapped_column(
+        Text, doc="Why, when a monitoring trigger started the run (drift or quality detail)."
+    )
     params: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     gate_results: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)

@@ -30,6 +30,9 @@ class Prediction(Base):
     latency_ms: Mapped[float]
     input_length: Mapped[int]
     input_sha256: Mapped[str] = mapped_column(String(64))
+    oov_rate: Mapped[float | None] = mapped_column(
+        doc="Share of the text's word tokens unknown to the model (drift monitoring)."
+    )
     input_text: Mapped[str | None] = mapped_column(Text, doc="Only when store_inputs is on.")
     shadow: Mapped[bool] = mapped_column(default=False)
     requested_by: Mapped[str] = mapped_column(String(100))

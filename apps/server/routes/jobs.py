@@ -9,18 +9,28 @@ from pydantic import ValidationError
 
 from server.core.errors import UnprocessableError, describe_validation_errors
 from server.routes import API_V1
-from server.routes.deps import ActorDep, CeleryDep, DatabaseDep, SessionDep, SettingsDep
-from server.schemas.jobs import JobCreate, JobOut
+from server.routes.deps import (
+    CeleryDep,
+    DatabaseDep,
+    JobsUser,
+    PageDep,
+    SessionDep,
+    SettingsDep,
+)
+from server.schemas.jobs import JobCreate, JobOut, JobPage
 from server.schemas.problem import problem_responses
 from server.services import jobs
 from server.services.job_inputs import JobItem, UnsupportedMediaTypeError, check_items, parse_upload
 
-router = APIRouter(prefix=f"{API_V1}/jobs", tags=["jobs"])
+router = APIRouter(
+    prefix=f"{API_V1}/jobs", tags=["jobs"], responses=problem_responses(401, 403, 429)
+)
 
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
+        min_length=1,
         max_length=200,
         description="Same key and body: the same job. Same key, other body: 409.",
     ),
@@ -85,7 +95,13 @@ async def _read_items(request: Request, settings: SettingsDep) -> list[JobItem]:
             },
         }
     },
-    responses=problem_responses(409, 413, 415, 422, 503),
+    responses={
+        200: {
+            "model": JobOut,
+            "description": "This Idempotency-Key and body were accepted before: that job.",
+        },
+        **problem_responses(409, 413, 415, 422, 503),
+    },
 )
 async def submit_job(
     *,
@@ -94,12 +110,12 @@ async def submit_job(
     settings: SettingsDep,
     database: DatabaseDep,
     celery: CeleryDep,
-    actor: ActorDep,
+    principal: JobsUser,
     idempotency_key: IdempotencyKey = None,
 ) -> JobOut:
     items = await _read_items(request, settings)
     job, created = await jobs.submit_job(
-        database, celery, settings, items, owner=actor, idempotency_key=idempotency_key
+        database, celery, settings, items, owner=principal.user_id, idempotency_key=idempotency_key
     )
     response.headers["Location"] = f"{router.prefix}/{job.id}"
     if not created:
@@ -107,16 +123,24 @@ async def submit_job(
     return _out(job)
 
 
+@router.get("", summary="Your jobs, newest first (every job for users:admin)")
+async def list_jobs(session: SessionDep, principal: JobsUser, page: PageDep) -> JobPage:
+    rows, total = await jobs.list_jobs(
+        session, principal.owner_filter, limit=page.limit, offset=page.offset
+    )
+    return JobPage(items=[_out(job) for job in rows], total=total)
+
+
 @router.get(
     "/{job_id}", summary="A job: status, progress, counts", responses=problem_responses(404)
 )
-async def get_job(job_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> JobOut:
-    return _out(await jobs.get_job(session, job_id, actor))
+async def get_job(job_id: uuid.UUID, session: SessionDep, principal: JobsUser) -> JobOut:
+    return _out(await jobs.get_job(session, job_id, principal.owner_filter))
 
 
 @router.delete("/{job_id}", summary="Cancel a job", responses=problem_responses(404, 409))
-async def cancel_job(job_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> JobOut:
-    return _out(await jobs.cancel_job(session, job_id, actor))
+async def cancel_job(job_id: uuid.UUID, session: SessionDep, principal: JobsUser) -> JobOut:
+    return _out(await jobs.cancel_job(session, job_id, principal.owner_filter))
 
 
 @router.get(
@@ -131,9 +155,9 @@ async def cancel_job(job_id: uuid.UUID, session: SessionDep, actor: ActorDep) ->
 async def job_results(
     job_id: uuid.UUID,
     database: DatabaseDep,
-    actor: ActorDep,
+    principal: JobsUser,
     fmt: Annotated[str, Query(alias="format", pattern="^(jsonl|csv)$")] = "jsonl",
 ) -> StreamingResponse:
-    lines = await jobs.stream_results(database, job_id, actor, fmt)
+    lines = await jobs.stream_results(database, job_id, principal.owner_filter, fmt)
     media = "text/csv" if fmt == "csv" else "application/jsonl"
     return StreamingResponse(lines, media_type=media)

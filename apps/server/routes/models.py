@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from server.routes import API_V1
-from server.routes.deps import ActorDep, SessionDep
+from server.routes.deps import ModelsReader, ModelsWriter, SessionDep
 from server.schemas.models import (
     AliasMove,
     AliasName,
@@ -19,7 +19,9 @@ from server.schemas.models import (
 from server.schemas.problem import problem_responses
 from server.services import registry
 
-router = APIRouter(prefix=f"{API_V1}/models", tags=["models"])
+router = APIRouter(
+    prefix=f"{API_V1}/models", tags=["models"], responses=problem_responses(401, 403, 429)
+)
 
 NamePath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 VersionPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -36,7 +38,7 @@ def _summary(row: Any, aliases: dict[str, int]) -> VersionSummary:
 
 
 @router.get("", summary="List models with their aliases")
-async def list_models(session: SessionDep) -> list[ModelSummary]:
+async def list_models(session: SessionDep, _: ModelsReader) -> list[ModelSummary]:
     return [
         ModelSummary(
             name=model.name,
@@ -50,7 +52,9 @@ async def list_models(session: SessionDep) -> list[ModelSummary]:
 
 
 @router.get("/{name}/versions", summary="List a model's versions", responses=problem_responses(404))
-async def list_versions(name: NamePath, session: SessionDep) -> list[VersionSummary]:
+async def list_versions(
+    name: NamePath, session: SessionDep, _: ModelsReader
+) -> list[VersionSummary]:
     rows, aliases = await registry.describe_versions(session, name)
     return [_summary(row, aliases) for row in rows]
 
@@ -60,7 +64,9 @@ async def list_versions(name: NamePath, session: SessionDep) -> list[VersionSumm
     summary="One version: metrics, manifest, bias report",
     responses=problem_responses(404),
 )
-async def get_version(name: NamePath, version: VersionPath, session: SessionDep) -> VersionDetail:
+async def get_version(
+    name: NamePath, version: VersionPath, session: SessionDep, _: ModelsReader
+) -> VersionDetail:
     row, aliases = await registry.describe_version(session, name, version)
     summary = _summary(row, aliases)
     return VersionDetail(
@@ -78,10 +84,14 @@ async def get_version(name: NamePath, version: VersionPath, session: SessionDep)
     responses=problem_responses(404, 409, 422),
 )
 async def set_alias(
-    name: NamePath, alias: AliasName, body: AliasUpdate, session: SessionDep, actor: ActorDep
+    name: NamePath,
+    alias: AliasName,
+    body: AliasUpdate,
+    session: SessionDep,
+    principal: ModelsWriter,
 ) -> AliasMove:
     previous = await registry.set_alias(
-        session, name, alias, body.version, actor=actor, reason=body.reason
+        session, name, alias, body.version, actor=principal.user_id, reason=body.reason
     )
     return AliasMove(alias=alias, version=body.version, previous_version=previous)
 
@@ -92,10 +102,10 @@ async def set_alias(
     responses=problem_responses(404, 409, 422),
 )
 async def rollback(
-    name: NamePath, body: Rollback, session: SessionDep, actor: ActorDep
+    name: NamePath, body: Rollback, session: SessionDep, principal: ModelsWriter
 ) -> AliasMove:
     current, previous = await registry.rollback_alias(
-        session, name, actor=actor, reason=body.reason, alias=body.alias
+        session, name, actor=principal.user_id, reason=body.reason, alias=body.alias
     )
     return AliasMove(alias=body.alias, version=previous, previous_version=current)
 
@@ -105,5 +115,5 @@ async def rollback(
     summary="Every alias move, oldest first",
     responses=problem_responses(404),
 )
-async def audit_log(name: NamePath, session: SessionDep) -> list[AuditEvent]:
+async def audit_log(name: NamePath, session: SessionDep, _: ModelsReader) -> list[AuditEvent]:
     return [AuditEvent.model_validate(e) for e in await registry.alias_audit_log(session, name)]

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 
 from server.routes import API_V1
-from server.routes.deps import ActorDep, PredictionServiceDep, SessionDep, SettingsDep
+from server.routes.deps import PredictionServiceDep, Predictor, SessionDep, SettingsDep
 from server.schemas.predictions import (
     FeedbackOut,
     FeedbackRequest,
@@ -18,7 +18,9 @@ from server.schemas.problem import problem_responses
 from server.services import feedback
 from server.services.predictions import Caller
 
-router = APIRouter(prefix=f"{API_V1}/predictions", tags=["predictions"])
+router = APIRouter(
+    prefix=f"{API_V1}/predictions", tags=["predictions"], responses=problem_responses(401, 403, 429)
+)
 
 RoutingKey = Annotated[
     str | None,
@@ -39,14 +41,13 @@ async def predict(
     body: PredictionRequest,
     request: Request,
     service: PredictionServiceDep,
-    actor: ActorDep,
+    principal: Predictor,
     routing_key: RoutingKey = None,
 ) -> PredictionResponse:
     request_id: str = request.state.request_id
-    anonymous = actor == "anonymous"
     caller = Caller(
-        user=actor,
-        routing_key=routing_key or (request_id if anonymous else actor),
+        user=principal.user_id,
+        routing_key=routing_key or principal.user_id,
         request_id=request_id,
     )
     result = await service.predict(body.texts, caller)
@@ -68,10 +69,14 @@ async def predict(
     responses=problem_responses(404, 409, 422),
 )
 async def give_feedback(
-    prediction_id: uuid.UUID, body: FeedbackRequest, session: SessionDep, settings: SettingsDep
+    prediction_id: uuid.UUID,
+    body: FeedbackRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Predictor,
 ) -> FeedbackOut:
     prediction = await feedback.record_feedback(
-        session, prediction_id, body.label, settings.model_labels
+        session, prediction_id, body.label, settings.model_labels, owner=principal.owner_filter
     )
     assert prediction.feedback_at is not None  # noqa: S101 - set by record_feedback
     return FeedbackOut(

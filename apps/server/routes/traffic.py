@@ -3,13 +3,15 @@
 from fastapi import APIRouter
 
 from server.routes import API_V1
-from server.routes.deps import ActorDep, PredictionServiceDep, SessionDep
+from server.routes.deps import ModelsReader, ModelsWriter, PredictionServiceDep, SessionDep
 from server.routes.models import NamePath
 from server.schemas.predictions import TrafficPolicyIn, TrafficPolicyOut
 from server.schemas.problem import problem_responses
 from server.services import registry, traffic
 
-router = APIRouter(prefix=f"{API_V1}/models", tags=["models"])
+router = APIRouter(
+    prefix=f"{API_V1}/models", tags=["models"], responses=problem_responses(401, 403, 429)
+)
 
 
 async def _out(session: SessionDep, name: str) -> TrafficPolicyOut:
@@ -29,7 +31,7 @@ async def _out(session: SessionDep, name: str) -> TrafficPolicyOut:
 @router.get(
     "/{name}/traffic", summary="Champion/challenger split", responses=problem_responses(404)
 )
-async def get_traffic(name: NamePath, session: SessionDep) -> TrafficPolicyOut:
+async def get_traffic(name: NamePath, session: SessionDep, _: ModelsReader) -> TrafficPolicyOut:
     return await _out(session, name)
 
 
@@ -42,7 +44,7 @@ async def set_traffic(
     name: NamePath,
     body: TrafficPolicyIn,
     session: SessionDep,
-    actor: ActorDep,
+    principal: ModelsWriter,
     service: PredictionServiceDep,
 ) -> TrafficPolicyOut:
     await traffic.set_policy(
@@ -50,7 +52,7 @@ async def set_traffic(
         name,
         challenger_weight=body.challenger_weight,
         shadow_sample=body.shadow_sample,
-        actor=actor,
+        actor=principal.user_id,
     )
     service.plans.invalidate()  # this process applies it now; others within the plan TTL
     return await _out(session, name)

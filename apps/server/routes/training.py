@@ -5,12 +5,14 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from server.routes import API_V1
-from server.routes.deps import ActorDep, CeleryDep, DatabaseDep, SettingsDep
+from server.routes.deps import CeleryDep, DatabaseDep, ModelsReader, ModelsWriter, SettingsDep
 from server.schemas.problem import problem_responses
 from server.schemas.training import TrainingRunCreate, TrainingRunOut
 from server.services import training
 
-router = APIRouter(prefix=f"{API_V1}/training-runs", tags=["training"])
+router = APIRouter(
+    prefix=f"{API_V1}/training-runs", tags=["training"], responses=problem_responses(401, 403, 429)
+)
 
 
 @router.post(
@@ -27,14 +29,14 @@ async def start_training_run(
     settings: SettingsDep,
     database: DatabaseDep,
     celery: CeleryDep,
-    actor: ActorDep,
+    principal: ModelsWriter,
 ) -> TrainingRunOut:
     run = await training.start_run(
         database,
         settings,
         celery,
         training.RunParams(**body.model_dump()),
-        requested_by=actor,
+        requested_by=principal.user_id,
         request_id=request.state.request_id,
     )
     response.headers["Location"] = f"{router.prefix}/{run.id}"
@@ -46,7 +48,9 @@ async def start_training_run(
     summary="A training run: status, progress, gate results",
     responses=problem_responses(404),
 )
-async def get_training_run(run_id: uuid.UUID, database: DatabaseDep) -> TrainingRunOut:
+async def get_training_run(
+    run_id: uuid.UUID, database: DatabaseDep, _: ModelsReader
+) -> TrainingRunOut:
     return await _out(database, run_id)
 
 

@@ -40,3 +40,8 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class JobPage(BaseModel):
+    items: list[JobOut]
+    total: int = Field(description="Jobs visible to the caller in all pages.")

@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from server.core.text import SafeText
 from server.schemas.base import RequestModel
 
 AliasName = Literal["champion", "challenger"]
@@ -42,11 +43,11 @@ class VersionDetail(VersionSummary):
 
 class AliasUpdate(RequestModel):
     version: int = Field(ge=1, examples=[4])
-    reason: str = Field(min_length=1, max_length=500, examples=["passed canary at 10 %"])
+    reason: SafeText = Field(min_length=1, max_length=500, examples=["passed canary at 10 %"])
 
 
 class Rollback(RequestModel):
-    reason: str = Field(min_length=1, max_length=500, examples=["error rate up after promote"])
+    reason: SafeText = Field(min_length=1, max_length=500, examples=["error rate up after promote"])
     alias: AliasName = "champion"
 
 

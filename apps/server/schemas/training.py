@@ -40,6 +40,9 @@ class TrainingRunOut(BaseModel):
     progress: float = Field(ge=0.0, le=1.0, description="0 to 1.")
     stage: str
     trigger: str
+    reason: str | None = Field(
+        None, description="Why monitoring started the run (drift or quality), if it did."
+    )
     attempts: int
     params: dict[str, Any]
     gate_results: list[GateResultOut]

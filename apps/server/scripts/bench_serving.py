@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -46,6 +47,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from server.agents.data.generator import generate_tickets
 from server.config import SERVER_DIR, Settings
+from server.core.security.scopes import ALL_SCOPES
+from server.core.security.tokens import TokenCodec
 from server.scripts.bench import cpu, jobs, load, profile, report, stack
 from server.worker.queues import ALL_QUEUES, INFERENCE_GPU, PREDICT_TASK, TRAINING
 
@@ -122,13 +125,15 @@ def profiled_run(
     }
 
 
-def run_batch_job(running: stack.Stack, texts: list[str], timeout_s: float) -> dict[str, Any]:
+def run_batch_job(
+    running: stack.Stack, texts: list[str], auth: dict[str, str], timeout_s: float
+) -> dict[str, Any]:
     """The batch job phase, with the CPU each component used while it ran."""
     if not texts:
         return {"available": False, "status": "skipped (--job-texts 0)"}
     sessions = running.pids()
     before, started = cpu.sample(sessions), time.monotonic()
-    result = jobs.run_job(running.base_url, texts, timeout_s=timeout_s)
+    result = jobs.run_job(running.base_url, texts, auth=auth, timeout_s=timeout_s)
     result["cores"] = cpu.cores_used(before, cpu.sample(sessions), time.monotonic() - started)
     return result
 
@@ -178,6 +183,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         log(f"starting the stack in {tmp} (migrate, train {args.train_rows:,} rows, worker, api)")
         with stack.serving_stack(config) as running:
             settings = effective_settings(running.env)
+            token, _ = TokenCodec(settings).issue("bench", ALL_SCOPES)
+            auth = {"Authorization": f"Bearer {token}"}
+            predictions = replace(predictions, headers=tuple(auth.items()))
             results: dict[str, Any] = {}
             for target in (health, predictions):
                 log(f"{target.method} {target.path}: {args.warmup:g} s + {args.duration:g} s")
@@ -188,7 +196,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if args.job_texts == 0
                 else list(generate_tickets(args.job_texts, TEXT_SEED + 1).texts)
             )
-            batch = run_batch_job(running, job_texts, args.job_timeout)
+            batch = run_batch_job(running, job_texts, auth, args.job_timeout)
             version = re.search(r"registered version (\d+)", running.train_output)
     ratio = results["predictions"]["requests_per_s"] / max(results["health"]["requests_per_s"], 1)
     return {

@@ -29,6 +29,10 @@ class BatcherClosedError(RuntimeError):
     """`submit` was called after `aclose`."""
 
 
+class BatcherOverloadedError(RuntimeError):
+    """More items wait for dispatch than `max_waiting` allows: the caller should back off."""
+
+
 class BatchResultMismatchError(RuntimeError):
     """`dispatch` returned a different number of results than it was given items."""
 
@@ -63,15 +67,23 @@ class MicroBatcher(Generic[K, T, R]):
         max_items: int,
         window_s: float,
         max_in_flight: int,
+        max_waiting: int | None = None,
         on_batch: Callable[[K, int, float], None] | None = None,
     ) -> None:
-        """`on_batch(key, size, seconds)` is called after each dispatch (size histogram)."""
+        """`on_batch(key, size, seconds)` is called after each dispatch (size histogram).
+
+        `max_waiting` bounds the items gathered but not yet dispatched: past it, `submit`
+        refuses at once (`BatcherOverloadedError`) instead of queueing work that would only
+        time out, so an overloaded API sheds load early and cheaply.
+        """
         if max_items < 1 or max_in_flight < 1 or window_s < 0:
             raise ValueError("max_items and max_in_flight must be >= 1, window_s >= 0")
         self._dispatch = dispatch
         self._max_items = max_items
         self._window_s = window_s
         self._max_in_flight = max_in_flight
+        self._max_waiting = max_waiting
+        self._waiting = 0
         self._on_batch = on_batch
         self._loop: asyncio.AbstractEventLoop | None = None
         self._open: dict[K, _Batch[K, T, R]] = {}
@@ -84,6 +96,11 @@ class MicroBatcher(Generic[K, T, R]):
         """Dispatches running now (at most `max_in_flight`)."""
         return len(self._runners)
 
+    @property
+    def waiting(self) -> int:
+        """Items submitted and not yet dispatched."""
+        return self._waiting
+
     async def submit(self, key: K, items: Sequence[T]) -> list[R]:
         """Results for exactly `items`, in order, once the batches holding them return.
 
@@ -94,6 +111,11 @@ class MicroBatcher(Generic[K, T, R]):
             raise BatcherClosedError("the batcher is closed")
         if not items:
             return []
+        if self._max_waiting is not None and self._waiting + len(items) > self._max_waiting:
+            raise BatcherOverloadedError(
+                f"{self._waiting} items already wait for dispatch (limit {self._max_waiting})"
+            )
+        self._waiting += len(items)
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[list[R]]] = []
@@ -162,6 +184,7 @@ class MicroBatcher(Generic[K, T, R]):
             batch = self._ready.popleft() if self._ready else None
 
     async def _dispatch_one(self, batch: _Batch[K, T, R]) -> None:
+        self._waiting -= len(batch.items)
         if all(future.done() for future, _, _ in batch.parts):
             return  # every submitter went away before it left: nothing to answer
         started = time.perf_counter()

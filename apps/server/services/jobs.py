@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+import structlog
 from celery import Celery
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,8 @@ from server.services import registry
 from server.services.job_inputs import JobItem
 from server.worker.client import send_task
 from server.worker.queues import BATCH, JOB_TASK
+
+log = structlog.get_logger(__name__)
 
 FINISHED = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 Scorer = Callable[[int, str, list[str]], tuple[int, list[dict[str, Any]]]]
@@ -48,7 +51,7 @@ async def _find_by_key(session: AsyncSession, owner: str, key: str) -> BatchJob 
 async def _existing_for_key(
     session: AsyncSession, owner: str, key: str | None, digest: str
 ) -> BatchJob:
-    existing = await _find_by_key(session, owner, key) if key else None
+    existing = await _find_by_key(session, owner, key) if key is not None else None
     if existing is None:
         raise ConflictError("The job could not be recorded; retry the request.")
     if existing.request_sha256 != digest:
@@ -70,7 +73,7 @@ async def _record_job(
     digest: str,
 ) -> tuple[BatchJob, bool]:
     async with database.session() as session:
-        if idempotency_key and await _find_by_key(session, owner, idempotency_key):
+        if idempotency_key is not None and await _find_by_key(session, owner, idempotency_key):
             return await _existing_for_key(session, owner, idempotency_key, digest), False
         size = settings.jobs_chunk_size
         job = BatchJob(
@@ -125,6 +128,7 @@ async def submit_job(
         try:
             job, created = await record()
         except (IntegrityError, OperationalError) as exc:
+            log.warning("job.record_failed", error=type(exc).__name__)
             raise ServiceUnavailableError("The job could not be recorded now; retry.") from exc
     if not created:
         return job, False
@@ -144,6 +148,20 @@ async def get_job(session: AsyncSession, job_id: uuid.UUID, owner: str | None) -
     if job is None or (owner is not None and job.owner != owner):
         raise NotFoundError(f"There is no job {job_id}.")
     return job
+
+
+async def list_jobs(
+    session: AsyncSession, owner: str | None, *, limit: int, offset: int
+) -> tuple[list[BatchJob], int]:
+    """The caller's jobs, newest first (every job for an administrator: `owner` None)."""
+    query = select(BatchJob)
+    if owner is not None:
+        query = query.where(BatchJob.owner == owner)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.order_by(BatchJob.created_at.desc(), BatchJob.id).limit(limit).offset(offset)
+    )
+    return list(rows), total
 
 
 async def cancel_job(session: AsyncSession, job_id: uuid.UUID, owner: str | None) -> BatchJob:

@@ -23,6 +23,8 @@ class Scored:
     confidence: float
     probabilities: dict[str, float]
     version: int
+    oov_rate: float | None = None
+    """Share of the text's word tokens unknown to the model (None from an older worker)."""
 
 
 def text_digest(text: str) -> str:
@@ -30,10 +32,13 @@ def text_digest(text: str) -> str:
 
 
 def scored_from_batch(batch: dict[str, Any]) -> list[Scored]:
-    """Read a worker's answer (`labels`, a probability row per text, `version`)."""
+    """Read a worker's answer (`labels`, a probability row per text, `version`, and
+    `oov_rates` when the worker measures them)."""
     labels: list[str] = batch["labels"]
+    rows: list[list[float]] = batch["probabilities"]
+    oov_rates: list[float | None] = batch.get("oov_rates") or [None] * len(rows)
     scored = []
-    for row in batch["probabilities"]:
+    for row, oov_rate in zip(rows, oov_rates, strict=True):
         best = max(range(len(labels)), key=row.__getitem__)
         scored.append(
             Scored(
@@ -42,6 +47,7 @@ def scored_from_batch(batch: dict[str, Any]) -> list[Scored]:
                 confidence=float(row[best]),
                 probabilities=dict(zip(labels, map(float, row), strict=True)),
                 version=int(batch["version"]),
+                oov_rate=oov_rate,
             )
         )
     return scored
@@ -70,6 +76,7 @@ def record(
         "latency_ms": round(latency_ms, 3),
         "input_length": len(text),
         "input_sha256": text_digest(text),
+        "oov_rate": scored.oov_rate,
         "input_text": text if store_inputs else None,
         "shadow": shadow,
         "requested_by": requested_by,

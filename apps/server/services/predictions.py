@@ -11,15 +11,16 @@ import time
 import uuid
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from celery import Celery
 
 from server.config import Settings
-from server.core.errors import ServiceUnavailableError, UnprocessableError
+from server.core.errors import GatewayTimeoutError, ServiceUnavailableError, UnprocessableError
+from server.core.ml_metrics import INFERENCE_WAIT
 from server.database.session import Database
-from server.services.batcher import MicroBatcher
+from server.services.batcher import BatcherOverloadedError, MicroBatcher
 from server.services.prediction_records import Scored, record, scored_from_batch
 from server.services.record_buffer import RecordBuffer
 from server.services.traffic import PlanCache, ServedVersion
@@ -28,6 +29,22 @@ from server.worker.queues import INFERENCE, PREDICT_TASK, SHADOW, SHADOW_TASK
 from server.worker.results import ResultWaiter
 
 log = structlog.get_logger(__name__)
+
+
+class Ticket(NamedTuple):
+    """One text of a request on its way into a micro-batch, with who asked for it."""
+
+    text: str
+    request_id: str | None
+    user: str
+
+
+def batch_headers(tickets: Sequence[Ticket]) -> dict[str, list[str]]:
+    """Task headers naming every request and user of a micro-batch, for the worker's logs."""
+    return {
+        "request_ids": sorted({t.request_id for t in tickets if t.request_id}),
+        "user_ids": sorted({t.user for t in tickets}),
+    }
 
 
 @dataclass(frozen=True)
@@ -55,11 +72,12 @@ class PredictionService:
         self.records = RecordBuffer(
             database, settings.prediction_log_flush_ms / 1000, settings.prediction_log_max_buffer
         )
-        self.batcher: MicroBatcher[ServedVersion, str, Scored] = MicroBatcher(
+        self.batcher: MicroBatcher[ServedVersion, Ticket, Scored] = MicroBatcher(
             self._score,
             max_items=settings.batch_max_texts,
             window_s=settings.batch_window_ms / 1000,
             max_in_flight=settings.batch_max_in_flight,
+            max_waiting=settings.batch_max_waiting_texts,
         )
         self._background: set[asyncio.Task[None]] = set()
 
@@ -85,8 +103,27 @@ class PredictionService:
                 f"No version of '{plan.model_name}' is promoted yet; train one first."
             )
         started = time.perf_counter()
-        scored = await self.batcher.submit(served, list(texts))
-        latency_ms = (time.perf_counter() - started) * 1000
+        outcome = "error"
+        try:
+            tickets = [Ticket(text, caller.request_id, caller.user) for text in texts]
+            scored = await self.batcher.submit(served, tickets)
+            outcome = "ok"
+        except BatcherOverloadedError as exc:
+            outcome = "unavailable"
+            raise ServiceUnavailableError(
+                "Too many predictions are waiting for a worker; retry shortly.",
+                headers={"Retry-After": "1"},
+            ) from exc
+        except GatewayTimeoutError:
+            outcome = "timeout"
+            raise
+        except ServiceUnavailableError:
+            outcome = "unavailable"
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            INFERENCE_WAIT.labels(INFERENCE, outcome).observe(seconds)
+        latency_ms = seconds * 1000
         self.records.add(
             [
                 record(
@@ -106,7 +143,7 @@ class PredictionService:
             self._in_background(self._shadow(shadow, list(texts), caller))
         return PredictResult(plan.model_name, scored[0].version, scored)
 
-    async def _score(self, served: ServedVersion, texts: list[str]) -> list[Scored]:
+    async def _score(self, served: ServedVersion, tickets: list[Ticket]) -> list[Scored]:
         task_id = self.waiter.new_task_id()
         handle = self.waiter.expect(task_id)  # subscribed before the task can finish
         try:
@@ -117,10 +154,10 @@ class PredictionService:
                     "model": self.settings.model_name,
                     "version": served.version,
                     "sha256": served.sha256,
-                    "texts": texts,
+                    "texts": [ticket.text for ticket in tickets],
                 },
                 queue=INFERENCE,
-                headers={},
+                headers=batch_headers(tickets),
                 ignore_result=False,
                 task_id=task_id,
             )

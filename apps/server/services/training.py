@@ -54,9 +54,16 @@ class RunParams:
 
 
 async def create_run(
-    database: Database, settings: Settings, params: RunParams, *, trigger: str, requested_by: str
+    database: Database,
+    settings: Settings,
+    params: RunParams,
+    *,
+    trigger: str,
+    requested_by: str,
+    reason: str | None = None,
 ) -> TrainingRun:
-    """Record a queued run; the caller enqueues it."""
+    """Record a queued run; the caller enqueues it. `reason` says why a monitoring trigger
+    started it."""
     async with database.session() as session:
         run = TrainingRun(
             model_name=settings.model_name,
@@ -64,6 +71,7 @@ async def create_run(
             progress=0.0,
             stage="queued",
             trigger=trigger,
+            reason=reason,
             params=params.as_dict(),
             gate_results=[],
             requested_by=requested_by,
@@ -81,9 +89,13 @@ async def start_run(
     *,
     requested_by: str,
     request_id: str | None = None,
+    trigger: str = "api",
+    reason: str | None = None,
 ) -> TrainingRun:
     """Record the run, then enqueue it; if the queue is down the run is failed, not lost."""
-    run = await create_run(database, settings, params, trigger="api", requested_by=requested_by)
+    run = await create_run(
+        database, settings, params, trigger=trigger, requested_by=requested_by, reason=reason
+    )
     try:
         await send_task(
             celery,

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from server.config import Settings
 from server.database.session import Database, create_engine
 from server.main import create_app
+from server.tests.support.auth import bearer_headers
 from server.tests.support.databases import (
     ProvisionedDatabase,
     postgres_admin_url,
@@ -59,6 +60,9 @@ def make_settings(tmp_root: Path) -> SettingsFactory:
             "log_json": True,
             "embedded_broker_dir": tmp_root / "broker",
             "artifact_root": tmp_root / "artifacts",
+            # Cheap hashing: the policy is what tests check, not argon2's cost.
+            "argon2_time_cost": 1,
+            "argon2_memory_kib": 1024,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)
@@ -111,12 +115,21 @@ def build_app(settings: Settings, connection: AsyncConnection | None = None) -> 
 
 
 @asynccontextmanager
-async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of `app` with its lifespan run, as a server would run it."""
+async def client_for(
+    app: FastAPI, *, authenticated: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` with its lifespan run, as a server would run it.
+
+    It signs its requests as an administrator holding every scope unless `authenticated`
+    is false; tests of authorization pass their own credentials per request.
+    """
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    headers = bearer_headers(app.state.settings) if authenticated else {}
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as client,
     ):
         yield client
 

@@ -26,6 +26,7 @@ def _serve_metrics(**_: Any) -> None:
 def _bind_task_context(task_id: str | None = None, task: Any = None, **_: Any) -> None:
     # The API sends the request id and user id as task headers: every log line of the task
     # carries them, like the request's own lines in the API.
+    # A micro-batch of predictions serves many requests: it sends `request_ids`/`user_ids`.
     request = getattr(task, "request", None)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(
@@ -34,6 +35,10 @@ def _bind_task_context(task_id: str | None = None, task: Any = None, **_: Any) -
         request_id=getattr(request, "request_id", None) or None,
         user_id=getattr(request, "user_id", None) or None,
     )
+    for many in ("request_ids", "user_ids"):
+        values = getattr(request, many, None)
+        if values:
+            structlog.contextvars.bind_contextvars(**{many: list(values)})
 
 
 @signals.setup_logging.connect

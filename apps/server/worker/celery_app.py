@@ -20,6 +20,7 @@ from server.worker.queues import (
     BATCH,
     INFERENCE,
     JOB_TASK,
+    MONITOR_TASK,
     PREDICT_TASK,
     PURGE_TASK,
     SHADOW,
@@ -79,6 +80,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             JOB_TASK: {"queue": BATCH},
             SWEEP_TASK: {"queue": BATCH},
             PURGE_TASK: {"queue": BATCH},
+            MONITOR_TASK: {"queue": BATCH},
         },
         # Acknowledge after the work is done, and re-queue a task whose process died
         # (OOM, SIGKILL), so an accepted task is not lost; tasks guard against loops.
@@ -102,7 +104,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 def create_celery(settings: Settings, *, include_tasks: bool = False) -> Celery:
     """A Celery app. The API only sends tasks by name; a worker also imports their code."""
-    modules = ["server.worker.tasks", "server.worker.inference_tasks", "server.worker.job_tasks"]
+    modules = [
+        "server.worker.tasks",
+        "server.worker.inference_tasks",
+        "server.worker.job_tasks",
+        "server.worker.monitoring_tasks",
+    ]
     app = Celery(settings.app_name, include=modules if include_tasks else [])
     config = celery_config(settings)
     if not include_tasks:

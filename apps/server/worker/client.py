@@ -1,6 +1,7 @@
 """Sending tasks from async code: the publish runs in a thread, failures become 503."""
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -21,7 +22,7 @@ async def send_task(
     *,
     kwargs: dict[str, Any],
     queue: str,
-    headers: dict[str, str],
+    headers: Mapping[str, str | list[str]],
     ignore_result: bool = True,
     task_id: str | None = None,
 ) -> str:
@@ -36,7 +37,7 @@ async def send_task(
             name,
             kwargs=kwargs,
             queue=queue,
-            headers=headers,
+            headers=dict(headers),
             ignore_result=ignore_result,
             task_id=task_id,
             retry=True,

@@ -7,15 +7,18 @@ serves the aggregate on `worker_metrics_port`, which is also the worker's livene
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
+import redis
 import structlog
 from celery import signals
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client import start_http_server as serve_registry
 
 from server.config import Settings
-from server.core.metrics import multiprocess_dir
+from server.core.metrics import ProcessGroupCollector, multiprocess_dir
+from server.worker.metrics_collectors import GpuCollector, QueueDepthCollector
 
 log = structlog.get_logger(__name__)
 
@@ -36,11 +39,22 @@ def start_metrics_server(settings: Settings) -> None:
     if not settings.worker_metrics_port:
         return
     registry: CollectorRegistry | None = None
-    if multiprocess_dir() is not None:
+    directory = multiprocess_dir()
+    if directory is not None:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        register_sampled(registry, settings, directory)
     serve_registry(settings.worker_metrics_port, addr=settings.host, registry=registry or REGISTRY)
     log.info("worker.metrics_serving", port=settings.worker_metrics_port)
+
+
+def register_sampled(registry: CollectorRegistry, settings: Settings, directory: Path) -> None:
+    """Metrics read at scrape time: the pool's CPU and memory, queue depths (Redis only;
+    the embedded broker has no queue to count), GPUs (when NVML finds one)."""
+    registry.register(ProcessGroupCollector(directory))
+    registry.register(GpuCollector())
+    if settings.redis_url:
+        registry.register(QueueDepthCollector(redis.Redis.from_url(settings.redis_url)))
 
 
 @signals.task_prerun.connect

@@ -5,7 +5,7 @@ from typing import Any
 from celery.schedules import crontab
 
 from server.config import Settings
-from server.worker.queues import PURGE_TASK, SWEEP_TASK, TRAIN_TASK
+from server.worker.queues import MONITOR_TASK, PURGE_TASK, SWEEP_TASK, TRAIN_TASK
 
 
 def parse_cron(expression: str) -> crontab:
@@ -27,6 +27,10 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     schedule: dict[str, dict[str, Any]] = {
         "sweep-stuck-jobs": {"task": SWEEP_TASK, "schedule": float(settings.jobs_sweep_interval_s)},
         "purge-prediction-inputs": {"task": PURGE_TASK, "schedule": 3600.0},
+        "monitoring-checks": {
+            "task": MONITOR_TASK,
+            "schedule": float(settings.monitoring_interval_s),
+        },
     }
     if settings.retrain_cron:
         schedule["periodic-retraining"] = {

@@ -24,6 +24,7 @@ from server.database.session import Database
 from server.services import registry
 from server.worker.classifiers import ClassifierCache
 from server.worker.heartbeat import Heartbeat, heartbeat_store
+from server.worker.metrics_collectors import ServingGauges
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -34,6 +35,7 @@ class ServingState:
     settings: Settings
     classifiers: ClassifierCache
     pid: int
+    gauges: ServingGauges
     loop: asyncio.AbstractEventLoop | None = None
     database: Database | None = None
 
@@ -47,8 +49,12 @@ class ServingState:
     def beat_once(self) -> None:
         """Load the versions the registry serves, then report what is loaded."""
         served = asyncio.run(_served_versions(self.settings))
-        for version, sha256 in served.values():
-            self.classifiers.ensure(self.settings.model_name, version, sha256)
+        serving = {
+            role: version
+            for role, (version, sha256) in served.items()
+            if self.classifiers.ensure(self.settings.model_name, version, sha256)
+        }
+        self.gauges.update(serving)
         heartbeat_store(self.settings).write(
             Heartbeat(
                 hostname=socket.gethostname(),
@@ -88,6 +94,11 @@ def serving_state(settings: Settings) -> ServingState:
     if _state is None or _state.pid != os.getpid():
         store = LocalArtifactStore(settings.artifact_root)
         cache = ClassifierCache(store, settings.classifier_cache_size, settings.use_gpu)
-        _state = ServingState(settings=settings, classifiers=cache, pid=os.getpid())
+        _state = ServingState(
+            settings=settings,
+            classifiers=cache,
+            pid=os.getpid(),
+            gauges=ServingGauges(settings.model_name),
+        )
         _state.start_heartbeat()
     return _state

@@ -19,6 +19,7 @@ from server.agents.artifacts.manifest import (
 )
 from server.agents.artifacts.reference import (
     CONFIDENCE_EDGES,
+    OOV_EDGES,
     Distribution,
     ReferenceStatistics,
     shares,
@@ -47,12 +48,19 @@ def build_reference(
     """
     labels = model.spec.labels
     predicted = [labels[i] for i in holdout_proba.argmax(axis=1)]
+    featurizer = TfidfFeaturizer.from_model(model)
     return ReferenceStatistics(
         rows=len(holdout_texts),
         text_length=Distribution.of(
             [len(text) for text in train_texts], edges=None, sample_size=sample_size, seed=seed
         ),
-        oov_rate=TfidfFeaturizer.from_model(model).oov_rate(holdout_texts),
+        oov_rate=featurizer.oov_rate(holdout_texts),
+        oov_rates=Distribution.of(
+            featurizer.oov_rates(holdout_texts),
+            edges=OOV_EDGES,
+            sample_size=sample_size,
+            seed=seed,
+        ),
         label_prior=shares(train_labels, labels),
         predicted_prior=shares(predicted, labels),
         confidence=Distribution.of(

@@ -16,6 +16,8 @@ from server.agents.numeric import FloatArray
 
 QUANTILES = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)
 CONFIDENCE_EDGES = tuple(round(x, 1) for x in np.linspace(0.0, 1.0, 11))
+OOV_EDGES = (0.0, 0.001, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+"""Per-text out-of-vocabulary rates: most texts have none, so the first bin is `exactly 0`."""
 
 
 class Histogram(BaseModel):
@@ -85,6 +87,9 @@ class ReferenceStatistics(BaseModel):
     """Characters per normalized training text."""
     oov_rate: float
     """Share of holdout word tokens missing from the vocabulary."""
+    oov_rates: Distribution | None = None
+    """Per holdout text, the share of its word tokens missing from the vocabulary (drift
+    monitoring compares live texts with it); None in versions trained before it existed."""
     label_prior: dict[str, float]
     """Share of each label in the training data."""
     predicted_prior: dict[str, float]

@@ -68,15 +68,21 @@ class TfidfFeaturizer:
 
     def transform(self, texts: Sequence[str]) -> csr_array:
         """One row per text; the column of each known term holds its normalized tf-idf."""
+        return self._transform([self.tokens(text) for text in texts])
+
+    def transform_with_oov(self, texts: Sequence[str]) -> tuple[csr_array, list[float]]:
+        """`transform` and `oov_rates` from one tokenization (the worker's scoring path)."""
+        tokens = [self.tokens(text) for text in texts]
+        return self._transform(tokens), self._oov_rates(tokens)
+
+    def _transform(self, token_lists: list[list[str]]) -> csr_array:
         get = self._index.get
         indices: list[int] = []
         indptr = [0]
-        for text in texts:
-            indices += [
-                j for term in self._terms(self.tokens(text)) if (j := get(term)) is not None
-            ]
+        for tokens in token_lists:
+            indices += [j for term in self._terms(tokens) if (j := get(term)) is not None]
             indptr.append(len(indices))
-        rows = len(texts)
+        rows = len(token_lists)
         counts = csr_array(
             (np.ones(len(indices)), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
             shape=(rows, self.n_features),
@@ -91,6 +97,17 @@ class TfidfFeaturizer:
         norms[norms == 0.0] = 1.0  # a text with no known term stays an all-zero row
         data /= np.repeat(norms, lengths)
         return csr_array((data, counts.indices, counts.indptr), shape=counts.shape)
+
+    def oov_rates(self, texts: Sequence[str]) -> list[float]:
+        """Per text, the share of its word tokens not in the vocabulary; 0.0 for no token."""
+        return self._oov_rates([self.tokens(text) for text in texts])
+
+    def _oov_rates(self, token_lists: list[list[str]]) -> list[float]:
+        known = self._index
+        return [
+            sum(1 for token in tokens if token not in known) / len(tokens) if tokens else 0.0
+            for tokens in token_lists
+        ]
 
     def oov_rate(self, texts: Sequence[str]) -> float:
         """Share of word tokens (unigrams) that are not in the vocabulary; 0.0 if none."""

@@ -39,15 +39,18 @@ class Tally:
         self.errors = {"connect": 0, "read": 0, "write": 0, "timeout": 0}
 
 
-def _requests(method: str, host: str, path: str, bodies: list[str]) -> list[bytes]:
-    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n"
+def _requests(
+    method: str, host: str, path: str, bodies: list[str], headers: list[list[str]]
+) -> list[bytes]:
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}"
     if not bodies:
         return [(head + "\r\n").encode()]
     prepared = []
     for body in bodies:
         data = body.encode()
-        headers = f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
-        prepared.append((head + headers).encode() + data)
+        framing = f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        prepared.append((head + framing).encode() + data)
     return prepared
 
 
@@ -115,7 +118,9 @@ async def run(
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     if host not in {"127.0.0.1", "localhost", "::1"}:
         raise SystemExit("httpload drives loopback addresses only")
-    requests = _requests(spec["method"], f"{host}:{port}", parts.path or "/", spec["bodies"])
+    requests = _requests(
+        spec["method"], f"{host}:{port}", parts.path or "/", spec["bodies"], spec.get("headers", [])
+    )
     tally = Tally()
     started = time.monotonic()
     plan = Plan(host, port, requests, started + seconds, read_timeout_s)

@@ -17,13 +17,18 @@ TERMINAL = {"succeeded", "failed", "cancelled", "canceled"}
 
 
 def run_job(
-    base_url: str, texts: list[str], *, timeout_s: float, poll_s: float = 0.25
+    base_url: str,
+    texts: list[str],
+    *,
+    auth: dict[str, str],
+    timeout_s: float,
+    poll_s: float = 0.25,
 ) -> dict[str, Any]:
     """Submit `texts` as one job and wait for it; the outcome and timings as a dict."""
     body = json.dumps({"items": [{"text": text} for text in texts]}).encode()
     headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
     result: dict[str, Any] = {"texts": len(texts), "body_bytes": len(body)}
-    with httpx.Client(base_url=base_url, timeout=max(60.0, timeout_s)) as client:
+    with httpx.Client(base_url=base_url, timeout=max(60.0, timeout_s), headers=auth) as client:
         started = time.monotonic()
         response = client.post("/api/v1/jobs", content=body, headers=headers)
         result["submit_s"] = round(time.monotonic() - started, 3)

@@ -42,6 +42,7 @@ class Target:
     method: str
     path: str
     bodies: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def _lua_long_string(value: str) -> str:
@@ -56,6 +57,10 @@ def wrk_script(target: Target) -> str:
     if not target.bodies:
         return f'wrk.method = "{target.method}"\n{_WRK_DONE}'
     bodies = ",\n  ".join(_lua_long_string(body) for body in target.bodies)
+    extra = "".join(
+        f", [{_lua_long_string(name)}] = {_lua_long_string(value)}"
+        for name, value in target.headers
+    )
     return f"""
 local bodies = {{
   {bodies}
@@ -63,7 +68,7 @@ local bodies = {{
 local prepared = {{}}
 local next_index = 0
 function init(args)
-  local headers = {{["Content-Type"] = "application/json"}}
+  local headers = {{["Content-Type"] = "application/json"{extra}}}
   for k, body in ipairs(bodies) do
     prepared[k] = wrk.format("{target.method}", "{target.path}", headers, body)
   end
@@ -128,7 +133,12 @@ def run_load(
         args += [f"--timeout={timeout_s:g}s", "-s", str(script), base_url + target.path]
     else:
         spec = work_dir / f"{target.name}.json"
-        spec.write_text(json.dumps({"method": target.method, "bodies": target.bodies}), "utf-8")
+        spec.write_text(
+            json.dumps(
+                {"method": target.method, "bodies": target.bodies, "headers": target.headers}
+            ),
+            "utf-8",
+        )
         args = [
             sys.executable,
             str(Path(__file__).with_name("httpload.py")),

@@ -35,8 +35,13 @@ def alembic_config(settings: Settings) -> Config:
 
 
 def settings_for_url(database_url: str, **overrides: Any) -> Settings:
+    cheap_hashing = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}
     return Settings(
-        _env_file=None, env="test", database_url=database_url, log_json=True, **overrides
+        _env_file=None,
+        env="test",
+        database_url=database_url,
+        log_json=True,
+        **{**cheap_hashing, **overrides},
     )
 
 

@@ -1,8 +1,10 @@
 """Committed artefacts that must follow the code: the OpenAPI contract and the README table."""
 
 import json
+import re
 
 from server.config import SERVER_DIR, Settings
+from server.core.scopes_table import SCOPES_END, SCOPES_START, render_scopes_table
 from server.core.settings_table import END_MARKER, START_MARKER, render_settings_table
 from server.main import create_app
 
@@ -39,3 +41,18 @@ def test_the_readme_settings_table_is_current() -> None:
 def test_every_setting_is_documented() -> None:
     undocumented = [name for name, f in Settings.model_fields.items() if not f.description]
     assert undocumented == []
+
+
+def test_the_readme_scopes_table_is_current() -> None:
+    text = README.read_text()
+    section = text[text.index(SCOPES_START) + len(SCOPES_START) : text.index(SCOPES_END)]
+    expected = render_scopes_table(create_app(Settings(_env_file=None)).openapi())
+    assert section.strip() == expected, "Routes changed: run `make docs`"
+
+
+def test_every_schema_reference_resolves() -> None:
+    schema = create_app(Settings(_env_file=None)).openapi()
+    components = schema["components"]["schemas"]
+    refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema))
+    assert refs
+    assert sorted(set(refs) - set(components)) == []

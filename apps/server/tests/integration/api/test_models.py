@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import ConflictError
 from server.services import registry
+from server.tests.support.auth import ADMIN_ID
 
 MODEL = "ticket-triage"
 
@@ -84,7 +85,7 @@ async def test_promote_then_rollback_restores_the_previous_champion(
         ("rollback", 2, 1),
     ]
     assert audit[3]["reason"] == "errors up"
-    assert audit[3]["actor"] == "anonymous"
+    assert audit[3]["actor"] == ADMIN_ID
 
 
 @pytest.mark.usefixtures("three_versions")

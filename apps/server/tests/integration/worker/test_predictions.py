@@ -16,6 +16,8 @@ from sqlalchemy import select
 
 from server.config import Settings
 from server.database.models import Prediction
+from server.main import create_app
+from server.tests.conftest import client_for
 from server.tests.support.serving import broker_backends, serving_stack, train_version
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in"]
@@ -200,3 +202,30 @@ async def test_a_tampered_champion_is_refused_and_the_previous_version_keeps_ser
     assert answer.status_code == 200
     # A good version answers: the newest one loaded (here the challenger, else v1).
     assert answer.json()["version"] in set(range(1, version))
+
+
+async def test_an_overloaded_api_sheds_predictions_with_503_and_retry_after(
+    stack: Settings,
+) -> None:
+    # One text per task, one task at a time, one text allowed to wait: a burst overflows.
+    tight = stack.model_copy(
+        update={
+            "batch_max_texts": 1,
+            "batch_max_in_flight": 1,
+            "batch_max_waiting_texts": 1,
+            "batch_window_ms": 0.0,
+        }
+    )
+    async with client_for(create_app(tight)) as client:
+        await eventually_ready(client)
+        burst = await asyncio.gather(
+            *(client.post("/api/v1/predictions", json={"texts": [TEXTS[0]]}) for _ in range(20))
+        )
+    statuses = sorted(response.status_code for response in burst)
+    assert 200 in statuses
+    assert 503 in statuses
+    assert set(statuses) == {200, 503}
+    for response in burst:
+        if response.status_code == 503:
+            assert response.headers["retry-after"] == "1"
+            assert "waiting for a worker" in response.json()["detail"]

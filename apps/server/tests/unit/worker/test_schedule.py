@@ -3,12 +3,21 @@
 import pytest
 
 from server.tests.conftest import SettingsFactory
-from server.worker.queues import TRAIN_TASK
+from server.worker.queues import MONITOR_TASK, TRAIN_TASK
 from server.worker.schedule import beat_schedule, parse_cron
 
 
 def test_no_cron_means_no_periodic_retraining(make_settings: SettingsFactory) -> None:
-    assert set(beat_schedule(make_settings())) == {"sweep-stuck-jobs", "purge-prediction-inputs"}
+    assert set(beat_schedule(make_settings())) == {
+        "sweep-stuck-jobs",
+        "purge-prediction-inputs",
+        "monitoring-checks",
+    }
+
+
+def test_monitoring_runs_at_the_configured_interval(make_settings: SettingsFactory) -> None:
+    entry = beat_schedule(make_settings(monitoring_interval_s=120))["monitoring-checks"]
+    assert entry == {"task": MONITOR_TASK, "schedule": 120.0}
 
 
 def test_a_cron_expression_schedules_the_training_task(make_settings: SettingsFactory) -> None:

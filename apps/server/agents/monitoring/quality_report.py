@@ -1,0 +1,137 @@
+"""A version's quality report: feedback metrics, the label-free estimate, calibration, the
+recall gap between text-length segments, and the verdict against the quality gates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from server.agents.monitoring.calibration import Calibration, calibration
+from server.agents.monitoring.estimate import EstimatedQuality, estimate_quality
+from server.agents.monitoring.quality import LabelledQuality, label_indices, labelled_quality
+from server.agents.numeric import FloatArray
+from server.agents.training.metrics import BiasReport, segment_report
+
+QUALITY_METRICS = ("macro_auc", "precision", "recall", "accuracy")
+"""Feedback metrics reported to Prometheus (with `estimated_accuracy` and `ece`)."""
+
+
+class QualityConfig(BaseModel):
+    """How quality is measured and judged (from `Settings`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_labels: int = 200
+    resamples: int = 200
+    seed: int = 0
+    confidence_level: float = 0.95
+    calibration_bins: int = 10
+    length_edges: tuple[int, ...] = (100, 200)
+    min_segment_size: int = 50
+    min_macro_auc: float = 0.93
+    min_precision: float = 0.70
+    min_recall: float = 0.70
+    max_segment_gap: float = 0.10
+
+
+@dataclass(frozen=True)
+class QualityWindow:
+    """Predictions of one version: all of them (for the estimate) and those with feedback."""
+
+    labels: Sequence[str]
+    proba: FloatArray
+    """Every prediction in the window, one column per label."""
+    feedback: Sequence[str]
+    feedback_proba: FloatArray
+    feedback_lengths: Sequence[int]
+
+
+class QualityReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["ok", "insufficient_data"]
+    labelled: int
+    min_labels: int
+    feedback: LabelledQuality | None
+    estimated: EstimatedQuality
+    calibration: Calibration | None
+    segments: BiasReport | None
+    failed_gates: list[str]
+
+    @property
+    def below_gate(self) -> bool:
+        return bool(self.failed_gates)
+
+
+def length_band(length: int, edges: Sequence[int]) -> str:
+    """The text length segment of a prediction: `<100`, `100-199`, `>=200` for (100, 200)."""
+    if length < edges[0]:
+        return f"<{edges[0]}"
+    for low, high in pairwise(edges):
+        if length < high:
+            return f"{low}-{high - 1}"
+    return f">={edges[-1]}"
+
+
+def failed_gates(
+    feedback: LabelledQuality, segments: BiasReport, config: QualityConfig
+) -> list[str]:
+    """Names of the gates the window's quality falls below."""
+    failed = []
+    if feedback.macro_auc is not None and feedback.macro_auc.value < config.min_macro_auc:
+        failed.append("macro_auc")
+    if feedback.precision.value < config.min_precision:
+        failed.append("precision")
+    if feedback.recall.value < config.min_recall:
+        failed.append("recall")
+    gap = segments.max_recall_gap
+    if gap is not None and gap > config.max_segment_gap:
+        failed.append("segment_recall_gap")
+    return failed
+
+
+def quality_report(
+    window: QualityWindow, labels: Sequence[str], config: QualityConfig
+) -> QualityReport:
+    """Judge a window; below `min_labels` feedback rows only the estimate is given."""
+    estimated = estimate_quality(window.proba, labels)
+    count = len(window.feedback)
+    if count < config.min_labels:
+        return QualityReport(
+            status="insufficient_data",
+            labelled=count,
+            min_labels=config.min_labels,
+            feedback=None,
+            estimated=estimated,
+            calibration=None,
+            segments=None,
+            failed_gates=[],
+        )
+    proba = window.feedback_proba
+    feedback = labelled_quality(
+        window.feedback,
+        proba,
+        labels,
+        resamples=config.resamples,
+        seed=config.seed,
+        confidence_level=config.confidence_level,
+    )
+    correct = proba.argmax(axis=1) == label_indices(window.feedback, labels)
+    predicted = [labels[i] for i in proba.argmax(axis=1)]
+    bands = [length_band(n, config.length_edges) for n in window.feedback_lengths]
+    segments = segment_report(window.feedback, predicted, bands, config.min_segment_size)
+    return QualityReport(
+        status="ok",
+        labelled=count,
+        min_labels=config.min_labels,
+        feedback=feedback,
+        estimated=estimated,
+        calibration=calibration(proba.max(axis=1), np.asarray(correct), config.calibration_bins),
+        segments=segments,
+        failed_gates=failed_gates(feedback, segments, config),
+    )

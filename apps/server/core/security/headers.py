@@ -1,0 +1,118 @@
+"""Security headers on every response, and a Host allowlist that spares the probes.
+
+Pure ASGI, like the other middleware. The API answers JSON, so its Content-Security-Policy
+allows nothing at all; the interactive docs (`/docs`, `/redoc`) load Swagger UI and ReDoc
+from the CDN FastAPI uses, whose origin is read from FastAPI itself so the policy follows
+FastAPI's defaults instead of a copy of them.
+"""
+
+import inspect
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.core.errors import PROBLEM_CONTENT_TYPE, problem_body
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+PROBE_PATHS = frozenset({"/health", "/readiness", "/metrics"})
+
+
+def _default_origins() -> list[str]:
+    origins: set[str] = set()
+    for function in (get_swagger_ui_html, get_redoc_html):
+        for parameter in inspect.signature(function).parameters.values():
+            if isinstance(parameter.default, str) and parameter.default.startswith("https://"):
+                parts = urlsplit(parameter.default)
+                origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)
+
+
+def docs_csp() -> str:
+    cdn = " ".join(_default_origins())
+    return (
+        f"default-src 'self'; script-src 'self' 'unsafe-inline' {cdn}; "
+        f"style-src 'self' 'unsafe-inline' {cdn}; img-src 'self' data: {cdn}; "
+        f"font-src 'self' {cdn}; worker-src 'self' blob:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'"
+    )
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, *, hsts_max_age_s: int | None) -> None:
+        self.app = app
+        self.common = {
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "X-Frame-Options": "DENY",
+            "Cross-Origin-Opener-Policy": "same-origin",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        }
+        if hsts_max_age_s:
+            self.common["Strict-Transport-Security"] = (
+                f"max-age={hsts_max_age_s}; includeSubDomains"
+            )
+        self.docs_csp = docs_csp()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        csp = self.docs_csp if path in DOCS_PATHS else API_CSP
+        no_store = path.startswith("/api/v1/auth/") or path.startswith("/api/v1/api-keys")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.common.items():
+                    headers.setdefault(name, value)
+                headers.setdefault("Content-Security-Policy", csp)
+                if no_store:  # tokens and key secrets must not sit in any cache
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def host_allowed(host: str, patterns: Iterable[str]) -> bool:
+    """`host` (without port) against `example.com`, `*.example.com` or `*` patterns."""
+    for pattern in patterns:
+        if pattern in ("*", host):
+            return True
+        if pattern.startswith("*.") and host.endswith(pattern[1:]):
+            return True
+    return False
+
+
+class TrustedHostMiddleware:
+    """400 for a Host header outside the allowlist (DNS rebinding, poisoned links).
+
+    Probes and scrapes are exempt: the kubelet and Prometheus address pods by IP.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.allowed = allowed_hosts
+        self.allow_all = "*" in allowed_hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allow_all or scope["type"] != "http" or scope["path"] in PROBE_PATHS:
+            await self.app(scope, receive, send)
+            return
+        host = Headers(scope=scope).get("host", "").rsplit(":", 1)[0].strip("[]").lower()
+        if host_allowed(host, self.allowed):
+            await self.app(scope, receive, send)
+            return
+        body = problem_body(
+            400,
+            "The Host header is not one this service answers to.",
+            instance=scope["path"],
+            request_id=scope.get("state", {}).get("request_id"),
+        )
+        response = JSONResponse(body, status_code=400, media_type=PROBLEM_CONTENT_TYPE)
+        await response(scope, receive, send)

@@ -1,0 +1,67 @@
+"""OAuth2 password sign-in, refresh-token rotation and sign-out."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from server.routes import API_V1
+from server.routes.deps import SessionServiceDep
+from server.schemas.auth import RefreshRequest, TokenResponse
+from server.schemas.problem import problem_responses
+from server.services.login import sign_in
+from server.services.sessions import TokenPair
+
+router = APIRouter(prefix=f"{API_V1}/auth", tags=["auth"])
+
+
+def _out(pair: TokenPair) -> TokenResponse:
+    return TokenResponse(
+        access_token=pair.access_token,
+        expires_in=pair.expires_in,
+        refresh_token=pair.refresh_token,
+        scope=" ".join(sorted(pair.scopes)),
+    )
+
+
+@router.post(
+    "/token",
+    summary="Sign in with e-mail and password (OAuth2 password flow)",
+    responses=problem_responses(401, 422, 429, 503),
+)
+async def issue_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    sessions: SessionServiceDep,
+) -> TokenResponse:
+    requested = frozenset(form.scopes) if form.scopes else None
+    pair = await sign_in(
+        sessions,
+        request.app.state.rate_limiter,
+        request.app.state.login_guard,
+        email=form.username,
+        password=form.password,
+        client_ip=request.client.host if request.client else "unknown",
+        requested_scopes=requested,
+    )
+    return _out(pair)
+
+
+@router.post(
+    "/refresh",
+    summary="Exchange a refresh token for new tokens (the old one stops working)",
+    responses=problem_responses(401, 422),
+)
+async def refresh(body: RefreshRequest, sessions: SessionServiceDep) -> TokenResponse:
+    return _out(await sessions.rotate(body.refresh_token))
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Sign out: revoke the refresh token's whole session",
+    responses=problem_responses(422),
+)
+async def logout(body: RefreshRequest, sessions: SessionServiceDep) -> Response:
+    await sessions.end(body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

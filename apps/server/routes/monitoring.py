@@ -1,0 +1,97 @@
+"""Model monitoring: an overview of served versions, drift and quality of one version."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from server.routes import API_V1
+from server.routes.deps import MonitoringReader, SessionDep, SettingsDep
+from server.schemas.monitoring import DriftOut, ModelOverviewOut, OverviewOut, QualityOut
+from server.schemas.problem import problem_responses
+from server.services import monitoring
+from server.services.monitoring_overview import overview
+
+router = APIRouter(prefix=f"{API_V1}/monitoring", tags=["monitoring"])
+
+ModelQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[a-z0-9][a-z0-9._-]*$",
+        description="Model name; the served model by default.",
+    ),
+]
+VersionQuery = Annotated[
+    int | None, Query(ge=1, le=2_147_483_647, description="Version; the champion by default.")
+]
+
+
+@router.get("/overview", summary="Served versions with their latest drift and quality checks")
+async def get_overview(
+    session: SessionDep, settings: SettingsDep, _: MonitoringReader
+) -> OverviewOut:
+    return OverviewOut(
+        retrain_trigger=settings.retrain_trigger,
+        interval_s=settings.monitoring_interval_s,
+        models=[ModelOverviewOut.model_validate(m) for m in await overview(session)],
+    )
+
+
+@router.get(
+    "/drift",
+    summary="Drift of a version's recent predictions against its reference",
+    responses=problem_responses(404),
+)
+async def get_drift(
+    *,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: MonitoringReader,
+    model: ModelQuery = None,
+    version: VersionQuery = None,
+    window: Annotated[
+        int | None,
+        Query(ge=1, le=100_000, description="Newest predictions to judge; default from settings."),
+    ] = None,
+    shadow: Annotated[
+        bool, Query(description="Judge the version's shadow scores instead of its answers.")
+    ] = False,
+) -> DriftOut:
+    target = await monitoring.monitored_version(session, model or settings.model_name, version)
+    result = await monitoring.compute_drift(session, settings, target, shadow=shadow, window=window)
+    return DriftOut(
+        model=target.model,
+        version=target.version,
+        role=target.role,
+        shadow=shadow,
+        window_start=result.window_start,
+        window_end=result.window_end,
+        **result.report.model_dump(mode="json"),
+    )
+
+
+@router.get(
+    "/quality",
+    summary="Quality of a version from feedback, its estimate, calibration and segment gap",
+    responses=problem_responses(404),
+)
+async def get_quality(
+    *,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: MonitoringReader,
+    model: ModelQuery = None,
+    version: VersionQuery = None,
+) -> QualityOut:
+    target = await monitoring.monitored_version(session, model or settings.model_name, version)
+    result = await monitoring.compute_quality(session, settings, target)
+    return QualityOut(
+        model=target.model,
+        version=target.version,
+        role=target.role,
+        window_start=result.window_start,
+        window_end=result.window_end,
+        gates=monitoring.quality_gates(settings),
+        **result.report.model_dump(mode="json"),
+    )

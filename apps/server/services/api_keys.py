@@ -1,0 +1,116 @@
+"""API keys for machine clients: created with a subset of the owner's scopes, shown once.
+
+A key is `tt_` plus 256 random bits; only its SHA-256 digest and a short prefix (to tell keys
+apart in a listing) are stored.
+"""
+
+import uuid
+from datetime import datetime
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.core.errors import (
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+    UnprocessableError,
+)
+from server.core.security.principal import Principal
+from server.core.security.tokens import new_secret, secret_digest
+from server.database.auth_models import ApiKey, User
+from server.database.base import utcnow
+
+log = structlog.get_logger(__name__)
+
+KEY_PREFIX = "tt_"
+VISIBLE_CHARS = 10
+
+
+def _only_users(principal: Principal) -> None:
+    if principal.via == "api_key":
+        raise ForbiddenError("API keys are managed with a user's access token.", scopes="")
+
+
+async def _signed_in_user(session: AsyncSession, principal: Principal) -> User:
+    """The caller's user row: a token may outlive its user (deleted, or never one)."""
+    try:
+        user = await session.get(User, uuid.UUID(principal.user_id))
+    except ValueError:
+        user = None
+    if user is None or not user.is_active:
+        raise UnauthorizedError("The user of these credentials no longer exists or is disabled.")
+    return user
+
+
+async def create_key(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    name: str,
+    scopes: frozenset[str],
+    expires_at: datetime | None,
+) -> tuple[ApiKey, str]:
+    """The stored key and its secret (returned to the caller once, never again)."""
+    _only_users(principal)
+    owner = await _signed_in_user(session, principal)
+    missing = scopes - principal.scopes
+    if missing:
+        raise UnprocessableError(
+            "scopes: a key can only carry scopes you hold; not held: " + " ".join(sorted(missing))
+        )
+    if expires_at is not None and expires_at <= utcnow():
+        raise UnprocessableError("expires_at: must be in the future")
+    secret = new_secret(KEY_PREFIX)
+    key = ApiKey(
+        user_id=owner.id,
+        name=name,
+        prefix=secret[:VISIBLE_CHARS],
+        key_sha256=secret_digest(secret),
+        scopes=sorted(scopes),
+        expires_at=expires_at,
+    )
+    session.add(key)
+    await session.commit()
+    log.info("api_key.created", key_id=str(key.id), scopes=sorted(scopes))
+    return key, secret
+
+
+async def list_keys(
+    session: AsyncSession, principal: Principal, *, limit: int, offset: int
+) -> tuple[list[ApiKey], int]:
+    query = select(ApiKey)
+    if principal.owner_filter is not None:
+        query = query.where(ApiKey.user_id == uuid.UUID(principal.owner_filter))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.order_by(ApiKey.created_at.desc(), ApiKey.id).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+async def revoke_key(session: AsyncSession, principal: Principal, key_id: uuid.UUID) -> None:
+    """Revoke one of the caller's keys (any key for an administrator); others answer 404."""
+    _only_users(principal)
+    key = await session.get(ApiKey, key_id)
+    owner = principal.owner_filter
+    if key is None or (owner is not None and str(key.user_id) != owner):
+        raise NotFoundError("No such API key.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await session.commit()
+        log.info("api_key.revoked", key_id=str(key.id))
+
+
+async def find_active_key(session: AsyncSession, secret: str) -> ApiKey | None:
+    """The unrevoked, unexpired key with this secret, its last use recorded."""
+    key = await session.scalar(select(ApiKey).where(ApiKey.key_sha256 == secret_digest(secret)))
+    now = utcnow()
+    if key is None or key.revoked_at is not None:
+        return None
+    if key.expires_at is not None and key.expires_at <= now:
+        return None
+    key.last_used_at = now
+    await session.commit()
+    return key

@@ -1,0 +1,121 @@
+"""Users: creation (with the password policy), lookup, listing, the first superuser."""
+
+import asyncio
+import re
+import uuid
+from collections.abc import Iterable
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.config import Settings
+from server.core.errors import ConflictError, NotFoundError, UnprocessableError
+from server.core.security.passwords import Passwords, password_problems
+from server.core.security.scopes import ALL_SCOPES
+from server.database.auth_models import User
+from server.database.session import Database
+
+log = structlog.get_logger(__name__)
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$|^[^@\s]{1,64}@localhost$")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def effective_scopes(user: User) -> frozenset[str]:
+    """What a user may hold right now: every scope for a superuser, none when inactive."""
+    if not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return ALL_SCOPES
+    return frozenset(str(s) for s in user.scopes) & ALL_SCOPES
+
+
+async def create_user(
+    session: AsyncSession,
+    passwords: Passwords,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    scopes: Iterable[str],
+    full_name: str | None = None,
+    is_superuser: bool = False,
+) -> User:
+    email = normalize_email(email)
+    if not _EMAIL.match(email):
+        raise UnprocessableError("email: not an e-mail address")
+    problems = password_problems(password, settings)
+    if problems:
+        raise UnprocessableError("password: needs " + "; ".join(problems))
+    if await session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise ConflictError("A user with this e-mail already exists.")
+    password_hash = await asyncio.to_thread(passwords.hash, password)
+    user = User(
+        email=email,
+        full_name=full_name,
+        password_hash=password_hash,
+        scopes=sorted(set(scopes) & ALL_SCOPES),
+        is_superuser=is_superuser,
+    )
+    session.add(user)
+    try:
+        await session.commit()
+    except IntegrityError as exc:  # created concurrently with the same e-mail
+        await session.rollback()
+        raise ConflictError("A user with this e-mail already exists.") from exc
+    log.info("user.created", user_id=str(user.id), superuser=is_superuser)
+    return user
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User:
+    try:
+        key = uuid.UUID(user_id)
+    except ValueError as exc:
+        raise NotFoundError("No such user.") from exc
+    user = await session.get(User, key)
+    if user is None:
+        raise NotFoundError("No such user.")
+    return user
+
+
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+async def list_users(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[User], int]:
+    total = await session.scalar(select(func.count()).select_from(User)) or 0
+    rows = await session.scalars(
+        select(User).order_by(User.created_at, User.id).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+async def ensure_first_superuser(
+    database: Database, settings: Settings, passwords: Passwords
+) -> bool:
+    """Create the superuser named in Settings unless it exists; True when created."""
+    email, password = settings.first_superuser_email, settings.first_superuser_password
+    if not email or password is None:
+        return False
+    async with database.session() as session:
+        if await find_by_email(session, email) is not None:
+            return False
+        try:
+            await create_user(
+                session,
+                passwords,
+                settings,
+                email=email,
+                password=password.get_secret_value(),
+                scopes=ALL_SCOPES,
+                full_name="Administrator",
+                is_superuser=True,
+            )
+        except ConflictError:  # another API process created it first
+            return False
+    return True
