@@ -1,0 +1,176 @@
+/**
+ * The one way the app talks to the API: a small typed wrapper over fetch that
+ * - sends `Authorization: Bearer <access>` on every authenticated call,
+ * - on a 401 refreshes once (one refresh shared by every call that failed at the same time,
+ *   since refresh tokens rotate and a second use of the old one revokes the session),
+ *   retries the call once, and ends the session when the refresh fails,
+ * - turns every non-2xx answer into an `ApiError` (problem+json parsed, Retry-After read).
+ */
+import type { TokenResponse } from './types';
+import { ApiError, errorFromResponse, networkError } from './problem';
+import type { TokenStore } from '../auth/tokenStore';
+
+export type QueryValue = string | number | boolean | null | undefined;
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  /** Sent as multipart/form-data (the browser sets the boundary). */
+  formData?: FormData;
+  query?: Record<string, QueryValue>;
+  headers?: Record<string, string>;
+  /** False for the token endpoints themselves. */
+  auth?: boolean;
+  /** False where a 401 must not trigger a refresh (logout). */
+  refreshOn401?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ApiClientOptions {
+  tokens: TokenStore;
+  /** Called once when the session cannot be renewed: the app logs out. */
+  onSessionExpired?: () => void;
+  baseUrl?: string;
+  fetch?: typeof fetch;
+}
+
+export const REFRESH_PATH = '/api/v1/auth/refresh';
+
+export class ApiClient {
+  readonly tokens: TokenStore;
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private onSessionExpired: (() => void) | undefined;
+  private refreshing: Promise<boolean> | null = null;
+
+  constructor(options: ApiClientOptions) {
+    this.tokens = options.tokens;
+    this.baseUrl = options.baseUrl ?? '';
+    // Resolved at call time so tests can stub the global fetch after construction.
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.onSessionExpired = options.onSessionExpired;
+  }
+
+  setSessionExpiredHandler(handler: (() => void) | undefined): void {
+    this.onSessionExpired = handler;
+  }
+
+  /** JSON in, JSON out; `undefined` for 204. */
+  async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send(path, options);
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** For downloads: the successful Response itself (errors still become ApiError). */
+  async raw(path: string, options: RequestOptions = {}): Promise<Response> {
+    return this.send(path, options);
+  }
+
+  /**
+   * Exchange the stored refresh token for a new pair. Concurrent callers share one request.
+   * Resolves false (tokens cleared) when there is none or the server refuses it.
+   */
+  refreshSession(): Promise<boolean> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  storeTokens(token: TokenResponse): void {
+    this.tokens.set({
+      accessToken: token.access_token,
+      refreshToken: token.refresh_token,
+      expiresAt: Date.now() + token.expires_in * 1000,
+    });
+  }
+
+  private async doRefresh(): Promise<boolean> {
+    const refreshToken = this.tokens.refresh;
+    if (!refreshToken) return false;
+    try {
+      const token = await this.request<TokenResponse>(REFRESH_PATH, {
+        method: 'POST',
+        json: { refresh_token: refreshToken },
+        auth: false,
+      });
+      this.storeTokens(token);
+      return true;
+    } catch (error) {
+      // A network failure keeps the refresh token: the next call may succeed.
+      if (error instanceof ApiError && error.isNetworkError) return false;
+      this.tokens.clear();
+      return false;
+    }
+  }
+
+  private async send(path: string, options: RequestOptions): Promise<Response> {
+    const auth = options.auth ?? true;
+    const accessUsed = this.tokens.access;
+    let response = await this.fetchOnce(path, options, auth);
+    if (response.status === 401 && auth && (options.refreshOn401 ?? true)) {
+      // Another call may have refreshed while this one was in flight: reuse its token.
+      const renewed =
+        this.tokens.access !== null && this.tokens.access !== accessUsed
+          ? true
+          : await this.refreshSession();
+      if (!renewed) {
+        this.expireSession();
+        throw await errorFromResponse(response);
+      }
+      response = await this.fetchOnce(path, options, auth);
+      if (response.status === 401) {
+        this.expireSession();
+      }
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    return response;
+  }
+
+  private expireSession(): void {
+    this.tokens.clear();
+    this.onSessionExpired?.();
+  }
+
+  private async fetchOnce(path: string, options: RequestOptions, auth: boolean): Promise<Response> {
+    const headers = new Headers(options.headers);
+    headers.set('Accept', 'application/json, application/problem+json');
+    let body: BodyInit | undefined;
+    if (options.json !== undefined) {
+      headers.set('Content-Type', 'application/json');
+      body = JSON.stringify(options.json);
+    } else if (options.form) {
+      body = new URLSearchParams(options.form);
+    } else if (options.formData) {
+      body = options.formData;
+    }
+    const access = this.tokens.access;
+    if (auth && access) headers.set('Authorization', `Bearer ${access}`);
+    try {
+      return await this.fetchImpl(this.url(path, options.query), {
+        method: options.method ?? 'GET',
+        headers,
+        body,
+        signal: options.signal,
+        credentials: 'same-origin',
+      });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'AbortError') throw error;
+      throw networkError(error);
+    }
+  }
+
+  private url(path: string, query?: Record<string, QueryValue>): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+    }
+    const search = params.toString();
+    return `${this.baseUrl}${path}${search ? `?${search}` : ''}`;
+  }
+}

@@ -1,0 +1,308 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState, type SubmitEvent } from 'react';
+import { useApi } from '../api/ApiContext';
+import type { ResultFormat } from '../api/endpoints';
+import { ApiError } from '../api/problem';
+import type { Job } from '../api/types';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { Page } from '../components/Page';
+import { Loading, StatusBadge, Success } from '../components/Status';
+import { saveBlob } from '../lib/download';
+import { dateTime, shortId } from '../lib/format';
+import { newIdempotencyKey } from '../lib/idempotency';
+import { JsonLinesError, parseJobLines } from '../lib/jsonLines';
+
+export const JOBS_PAGE_SIZE = 20;
+export const JOBS_POLL_MS = 2000;
+const ACTIVE = new Set<Job['status']>(['queued', 'running']);
+
+type Submission =
+  { kind: 'lines'; text: string; key: string } | { kind: 'file'; file: File; key: string };
+
+export function JobsPage() {
+  return (
+    <Page title="Jobs">
+      <CreateJob />
+      <JobList />
+    </Page>
+  );
+}
+
+function CreateJob() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [mode, setMode] = useState<'lines' | 'file'>('lines');
+  const [text, setText] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [inputError, setInputError] = useState<string[] | null>(null);
+
+  const submit = useMutation({
+    mutationFn: (submission: Submission) =>
+      submission.kind === 'lines'
+        ? api.submitJobItems(parseJobLines(submission.text), submission.key)
+        : api.submitJobFile(submission.file, submission.key),
+    // A lost answer is retried with the same Idempotency-Key: the server returns the same
+    // job instead of creating a second one.
+    retry: (count, error) => count < 2 && error instanceof ApiError && error.isNetworkError,
+    onSuccess: () => {
+      setText('');
+      setFile(null);
+      void queryClient.invalidateQueries({ queryKey: ['jobs'] });
+    },
+  });
+
+  function onSubmit(event: SubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setInputError(null);
+    // One key per submission (a click), reused only by the automatic retries of that click.
+    const key = newIdempotencyKey();
+    if (mode === 'lines') {
+      try {
+        parseJobLines(text);
+      } catch (error) {
+        if (error instanceof JsonLinesError) {
+          setInputError(error.problems);
+          return;
+        }
+        throw error;
+      }
+      submit.mutate({ kind: 'lines', text, key });
+    } else if (file) {
+      submit.mutate({ kind: 'file', file, key });
+    }
+  }
+
+  const canSubmit = mode === 'lines' ? text.trim().length > 0 : file !== null;
+
+  return (
+    <section aria-labelledby={`${id}-title`} className="stack panel">
+      <h2 id={`${id}-title`}>New job</h2>
+      <form onSubmit={onSubmit} className="stack">
+        <fieldset className="inline">
+          <legend>Input</legend>
+          <label>
+            <input
+              type="radio"
+              name="job-input"
+              checked={mode === 'lines'}
+              onChange={() => {
+                setMode('lines');
+              }}
+            />
+            JSON lines
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="job-input"
+              checked={mode === 'file'}
+              onChange={() => {
+                setMode('file');
+              }}
+            />
+            Upload a CSV or JSONL file
+          </label>
+        </fieldset>
+        {mode === 'lines' ? (
+          <>
+            <label htmlFor={`${id}-lines`}>Items, one JSON object per line</label>
+            <textarea
+              id={`${id}-lines`}
+              rows={5}
+              value={text}
+              placeholder={'{"text": "I was charged twice", "id": "T-1"}'}
+              aria-describedby={`${id}-lines-hint`}
+              aria-invalid={inputError ? true : undefined}
+              onChange={(event) => {
+                setText(event.target.value);
+              }}
+            />
+            <p id={`${id}-lines-hint`} className="muted small">
+              Each line: <code>{'{"text": "...", "id": "optional reference"}'}</code>
+            </p>
+          </>
+        ) : (
+          <>
+            <label htmlFor={`${id}-file`}>File (CSV with a text column, or JSONL)</label>
+            <input
+              id={`${id}-file`}
+              type="file"
+              accept=".csv,.jsonl,.ndjson,text/csv,application/jsonl,application/x-ndjson"
+              onChange={(event) => {
+                setFile(event.target.files?.[0] ?? null);
+              }}
+            />
+          </>
+        )}
+        {inputError ? (
+          <div className="notice notice-error" role="alert">
+            <p>Fix these lines first:</p>
+            <ul>
+              {inputError.map((problem) => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        <ErrorNotice error={submit.error} title="Submission failed" />
+        {submit.isSuccess ? (
+          <Success>
+            Job <code>{shortId(submit.data.id)}</code> {submit.data.status} with {submit.data.total}{' '}
+            items.
+          </Success>
+        ) : null}
+        <div>
+          <button type="submit" disabled={!canSubmit || submit.isPending}>
+            {submit.isPending ? 'Submitting…' : 'Submit job'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function JobList() {
+  const api = useApi();
+  const [page, setPage] = useState(0);
+  const offset = page * JOBS_PAGE_SIZE;
+  const jobs = useQuery({
+    queryKey: ['jobs', { offset }],
+    queryFn: () => api.listJobs(JOBS_PAGE_SIZE, offset),
+    // Poll only while something on screen can still change.
+    refetchInterval: (query) =>
+      query.state.data?.items.some((job) => ACTIVE.has(job.status)) ? JOBS_POLL_MS : false,
+  });
+  const total = jobs.data?.total ?? 0;
+  const pages = Math.max(1, Math.ceil(total / JOBS_PAGE_SIZE));
+
+  return (
+    <section aria-labelledby="jobs-title" className="stack">
+      <h2 id="jobs-title">Your jobs</h2>
+      {jobs.isPending ? <Loading /> : null}
+      <ErrorNotice error={jobs.error} title="Could not load jobs" />
+      {jobs.data && jobs.data.items.length === 0 ? <p>No jobs yet.</p> : null}
+      {jobs.data && jobs.data.items.length > 0 ? (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Batch jobs, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">Status</th>
+                <th scope="col">Progress</th>
+                <th scope="col">Model</th>
+                <th scope="col">Created</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.data.items.map((job) => (
+                <JobRow key={job.id} job={job} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {pages > 1 ? (
+        <nav aria-label="Job pages" className="button-row">
+          <button
+            type="button"
+            className="secondary"
+            disabled={page === 0}
+            onClick={() => {
+              setPage((p) => p - 1);
+            }}
+          >
+            Previous
+          </button>
+          <span>
+            Page {page + 1} of {pages}
+          </span>
+          <button
+            type="button"
+            className="secondary"
+            disabled={page + 1 >= pages}
+            onClick={() => {
+              setPage((p) => p + 1);
+            }}
+          >
+            Next
+          </button>
+        </nav>
+      ) : null}
+    </section>
+  );
+}
+
+function JobRow({ job }: { job: Job }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const cancel = useMutation({
+    mutationFn: () => api.cancelJob(job.id),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['jobs'] }),
+  });
+  const download = useMutation({
+    mutationFn: async (format: ResultFormat) => {
+      const response = await api.jobResults(job.id, format);
+      saveBlob(await response.blob(), `job-${job.id}.${format}`);
+    },
+  });
+  const label = `job ${shortId(job.id)}`;
+  return (
+    <tr>
+      <td>
+        <code title={job.id}>{shortId(job.id)}</code>
+      </td>
+      <td>
+        <StatusBadge status={job.status} />
+        {job.error ? <div className="small">{job.error}</div> : null}
+      </td>
+      <td>
+        <progress max={100} value={job.progress} aria-label={`Progress of ${label}`} />{' '}
+        <span className="small">
+          {job.processed}/{job.total}
+        </span>
+      </td>
+      <td>
+        {job.model}
+        {job.version !== null ? ` v${job.version}` : ''}
+      </td>
+      <td>{dateTime(job.created_at)}</td>
+      <td>
+        <div className="button-row">
+          {ACTIVE.has(job.status) ? (
+            <button
+              type="button"
+              className="secondary"
+              disabled={cancel.isPending}
+              aria-label={`Cancel ${label}`}
+              onClick={() => {
+                cancel.mutate();
+              }}
+            >
+              Cancel
+            </button>
+          ) : null}
+          {job.status === 'succeeded'
+            ? (['jsonl', 'csv'] as const).map((format) => (
+                <button
+                  key={format}
+                  type="button"
+                  className="secondary"
+                  disabled={download.isPending}
+                  aria-label={`Download results of ${label} as ${format.toUpperCase()}`}
+                  onClick={() => {
+                    download.mutate(format);
+                  }}
+                >
+                  {format.toUpperCase()}
+                </button>
+              ))
+            : null}
+        </div>
+        <ErrorNotice error={cancel.error ?? download.error} />
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,151 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState, type SubmitEvent } from 'react';
+import { useApi } from '../../api/ApiContext';
+import type { Alias, AliasMove } from '../../api/types';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { Success } from '../../components/Status';
+
+function moved(move: AliasMove): string {
+  const from = move.previous_version === null ? 'none' : `version ${move.previous_version}`;
+  return `${move.alias} moved from ${from} to version ${move.version}.`;
+}
+
+/** Promote a version to an alias, or roll an alias back to its previous version. */
+export function AliasPanel({ model }: { model: string }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const versions = useQuery({
+    queryKey: ['models', model, 'versions'],
+    queryFn: () => api.listVersions(model),
+  });
+  const [version, setVersion] = useState('');
+  const [alias, setAlias] = useState<Alias>('champion');
+  const [reason, setReason] = useState('');
+  const [rollbackAlias, setRollbackAlias] = useState<Alias>('champion');
+  const [rollbackReason, setRollbackReason] = useState('');
+
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['models'] });
+  const promote = useMutation({
+    mutationFn: (target: number) => api.setAlias(model, alias, { version: target, reason }),
+    onSuccess: () => {
+      setReason('');
+      return refresh();
+    },
+  });
+  const rollback = useMutation({
+    mutationFn: () => api.rollback(model, { alias: rollbackAlias, reason: rollbackReason }),
+    onSuccess: () => {
+      setRollbackReason('');
+      return refresh();
+    },
+  });
+
+  const chosenVersion = version || String(versions.data?.[0]?.version ?? '');
+
+  function onPromote(event: SubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    promote.mutate(Number(chosenVersion));
+  }
+
+  return (
+    <div className="grid-2">
+      <section aria-labelledby={`${id}-promote`} className="panel stack">
+        <h2 id={`${id}-promote`}>Promote</h2>
+        <form onSubmit={onPromote} className="stack">
+          <label>
+            Version
+            <select
+              value={chosenVersion}
+              onChange={(event) => {
+                setVersion(event.target.value);
+              }}
+              required
+            >
+              {(versions.data ?? []).map((v) => (
+                <option key={v.version} value={v.version}>
+                  {v.version} ({v.status})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Alias
+            <select
+              value={alias}
+              onChange={(event) => {
+                setAlias(event.target.value as Alias);
+              }}
+            >
+              <option value="champion">champion</option>
+              <option value="challenger">challenger</option>
+            </select>
+          </label>
+          <label>
+            Reason
+            <input
+              required
+              maxLength={500}
+              value={reason}
+              onChange={(event) => {
+                setReason(event.target.value);
+              }}
+            />
+          </label>
+          <ErrorNotice error={promote.error} title="Promotion failed" />
+          {promote.isSuccess ? <Success>{moved(promote.data)}</Success> : null}
+          <div>
+            <button type="submit" disabled={!chosenVersion || !reason.trim() || promote.isPending}>
+              Move alias
+            </button>
+          </div>
+        </form>
+      </section>
+      <section aria-labelledby={`${id}-rollback`} className="panel stack">
+        <h2 id={`${id}-rollback`}>Roll back</h2>
+        <form
+          className="stack"
+          onSubmit={(event) => {
+            event.preventDefault();
+            rollback.mutate();
+          }}
+        >
+          <label>
+            Alias
+            <select
+              value={rollbackAlias}
+              onChange={(event) => {
+                setRollbackAlias(event.target.value as Alias);
+              }}
+            >
+              <option value="champion">champion</option>
+              <option value="challenger">challenger</option>
+            </select>
+          </label>
+          <label>
+            Reason
+            <input
+              required
+              maxLength={500}
+              value={rollbackReason}
+              onChange={(event) => {
+                setRollbackReason(event.target.value);
+              }}
+            />
+          </label>
+          <ErrorNotice error={rollback.error} title="Rollback failed" />
+          {rollback.isSuccess ? <Success>{moved(rollback.data)}</Success> : null}
+          <div>
+            <button
+              type="submit"
+              className="danger"
+              disabled={!rollbackReason.trim() || rollback.isPending}
+            >
+              Roll back to the previous version
+            </button>
+          </div>
+        </form>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+import { useQuery } from '@tanstack/react-query';
+import { useApi } from '../../api/ApiContext';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { Loading } from '../../components/Status';
+import { dateTime } from '../../lib/format';
+
+function metric(metrics: Record<string, unknown>, name: string): string {
+  const value = metrics[name];
+  return typeof value === 'number' ? value.toFixed(3) : '—';
+}
+
+export function VersionsTable({ model }: { model: string }) {
+  const api = useApi();
+  const versions = useQuery({
+    queryKey: ['models', model, 'versions'],
+    queryFn: () => api.listVersions(model),
+  });
+  return (
+    <section aria-labelledby="versions-title" className="stack">
+      <h2 id="versions-title">Versions</h2>
+      {versions.isPending ? <Loading /> : null}
+      <ErrorNotice error={versions.error} title="Could not load versions" />
+      {versions.data ? (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Status</th>
+                <th scope="col">Aliases</th>
+                <th scope="col">Macro F1</th>
+                <th scope="col">Macro AUC</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {versions.data.map((v) => (
+                <tr key={v.version}>
+                  <th scope="row">{v.version}</th>
+                  <td>{v.status}</td>
+                  <td>
+                    {(v.aliases ?? []).map((alias) => (
+                      <span key={alias} className="badge badge-ok">
+                        {alias}
+                      </span>
+                    ))}
+                  </td>
+                  <td>{metric(v.metrics, 'macro_f1')}</td>
+                  <td>{metric(v.metrics, 'macro_auc')}</td>
+                  <td>
+                    {dateTime(v.created_at)} <span className="muted small">by {v.created_by}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
