@@ -5,6 +5,8 @@ SHELL := bash
 MAKEFLAGS += --no-print-directory
 
 SERVER := apps/server
+CLIENT := apps/client
+NPM_CLIENT := npm --prefix $(CLIENT)
 # apps/server *is* the package `server`: it is imported from apps/.
 export PYTHONPATH := $(CURDIR)/apps
 # uv from PATH, or the module that `make install` brings in with pip on a bare machine.
@@ -24,11 +26,18 @@ install: ## Install the locked dependencies (and uv itself when missing)
 .PHONY: dev
 dev: install migrate ## API on http://127.0.0.1:8000, a worker and beat; SQLite, no Redis
 	$(RUN) python -m server train --promote --if-no-champion
+	$(RUN) python -m server create-user --email admin@example.com --superuser \
+		--if-no-users --generate-password
 	$(RUN) python -m server dev
 
 .PHONY: train
 train: install migrate ## Train, gate and register a version; promote it when it passes
 	$(RUN) python -m server train --promote $(if $(data),--data $(abspath $(data)),)
+
+.PHONY: superuser
+superuser: install migrate ## Create a superuser: make superuser email=you@example.com (asks the password)
+	@test -n "$(email)" || { echo 'usage: make superuser email=you@example.com'; exit 2; }
+	$(RUN) python -m server create-user --email "$(email)" --superuser
 
 .PHONY: worker
 worker: install ## Run a Celery worker on every queue (needs APP_REDIS_URL or the embedded broker)
@@ -48,14 +57,17 @@ revision: ## Autogenerate a migration: make revision m="add users"
 	$(RUN) alembic revision --autogenerate -m "$(m)"
 
 .PHONY: test
-test: install ## Run the whole test suite with coverage (fails under 90%)
+test: install client-install ## Server suite with coverage (fails under 90%), then the client's
 	$(RUN) pytest --cov=. --cov-report=term-missing:skip-covered --cov-fail-under=90
+	$(NPM_CLIENT) run test
 
 .PHONY: lint
-lint: install ## ruff check, ruff format --check, mypy --strict
+lint: install client-install ## Server: ruff, ruff format, mypy --strict, bandit; client: eslint, prettier, tsc
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
+	$(RUN) bandit -q -c pyproject.toml -r .
+	$(NPM_CLIENT) run lint
 
 .PHONY: fmt
 fmt: install ## Format and auto-fix
@@ -63,11 +75,12 @@ fmt: install ## Format and auto-fix
 	$(RUN) ruff check --fix .
 
 .PHONY: openapi
-openapi: install ## Write the committed OpenAPI contract apps/server/openapi.json
+openapi: install client-install ## Write the OpenAPI contract (apps/server/openapi.json) and the client's types
 	$(RUN) python -m server openapi --output openapi.json
+	$(NPM_CLIENT) run gen:api
 
 .PHONY: docs
-docs: install ## Regenerate the configuration table in README.md from Settings
+docs: install ## Regenerate README.md's tables: settings (from Settings), routes and scopes
 	$(RUN) python -m server settings-table --update ../../README.md
 
 .PHONY: bench
@@ -77,3 +90,26 @@ bench: install ## Benchmark serving on local PostgreSQL + Redis (predictions vs 
 .PHONY: check-infra
 check-infra: ## Lint and validate Dockerfiles, compose, k8s, workflows, alert rules (offline)
 	bash scripts/check-infra.sh
+
+# --- client ---
+# The React console in apps/client (Node 20.19+ and npm). Run from the repository root.
+
+.PHONY: client-install
+client-install: ## Install the console's locked dependencies (npm ci)
+	$(NPM_CLIENT) ci --no-audit --no-fund
+
+.PHONY: client-lint
+client-lint: ## Console: eslint, prettier --check, tsc, generated API types up to date
+	$(NPM_CLIENT) run lint
+
+.PHONY: client-test
+client-test: ## Console: vitest run (jsdom, Testing Library)
+	$(NPM_CLIENT) run test
+
+.PHONY: client-build
+client-build: ## Console: production build into apps/client/dist
+	$(NPM_CLIENT) run build
+
+.PHONY: client-dev
+client-dev: ## Console on http://localhost:5173, /api proxied to http://127.0.0.1:8000
+	$(NPM_CLIENT) run dev

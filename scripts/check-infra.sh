@@ -108,6 +108,12 @@ check_hadolint() {
   local files
   mapfile -t files < <(dockerfiles)
   [ "${#files[@]}" -gt 0 ] || { echo "no Dockerfile found"; return 1; }
+  # Both images must be linted: a moved Dockerfile must not drop out silently.
+  local expected
+  for expected in ./apps/server/Dockerfile ./apps/client/Dockerfile; do
+    printf '%s\n' "${files[@]}" | grep -qxF "$expected" || { echo "missing: $expected"; return 1; }
+  done
+  printf '%s\n' "${files[@]}"
   tool "$HADOLINT" hadolint "${files[@]}"
 }
 
@@ -156,6 +162,11 @@ check_k8s_schemas() {
   return $status
 }
 
+# Ingress backends and Service selectors/ports in every render (no schema checks those).
+check_k8s_wiring() {
+  tool "$PYYAML" python scripts/infra_consistency.py k8s-wiring "$WORK"/render/*.yaml
+}
+
 # --- JSON schemas --------------------------------------------------------------------------
 check_schemas() {
   local status=0
@@ -182,7 +193,7 @@ check_compose_config() {
     return 0
   fi
   local project="$WORK/compose"
-  mkdir -p "$project/secrets" && echo dummy >"$project/secrets/jwt_secret"
+  mkdir -p "$project/secrets" && echo dummy >"$project/secrets/jwt_secret" && echo dummy >"$project/secrets/first_superuser_password"
   ln -s "$PWD/apps" "$PWD/ops" "$project/"
   docker compose --file docker-compose.yml --project-directory "$project" \
     --env-file .env.example config --quiet
@@ -233,16 +244,17 @@ if [ "${#failed[@]}" -gt 0 ]; then
   red "cannot run the checks without their tools"
   exit 1
 fi
-check "hadolint: Dockerfiles" check_hadolint
+check "hadolint: Dockerfiles (server, client)" check_hadolint
 check "kustomize: render overlays and components" render_k8s
 check "kubernetes-validate --strict: rendered manifests" check_k8s_schemas
+check "k8s wiring: Ingress -> Service -> pod ports" check_k8s_wiring
 check "check-jsonschema: compose, workflows, dependabot, release-please" check_schemas
 check "docker compose config" check_compose_config
 check "zizmor: workflows" tool "$ZIZMOR" zizmor --offline --config .github/zizmor.yml .github/workflows .github/dependabot.yml
 check "yamllint" tool "$YAMLLINT" yamllint -c .yamllint.yml --strict "${YAML_PATHS[@]}"
 check "promtool: config, rules, rule tests, canary and dashboard queries" check_promtool
 check "checkov: Dockerfiles, manifests, workflows, secrets" check_checkov
-check "versions: version.txt, release-please, prod image" tool "$PYYAML" python scripts/infra_consistency.py versions
+check "versions: version.txt, release-please, prod images" tool "$PYYAML" python scripts/infra_consistency.py versions
 check "alert rules: compose == PrometheusRule" tool "$PYYAML" python scripts/infra_consistency.py rules-sync
 check "alert rules: each alert tested firing and quiet" tool "$PYYAML" python scripts/infra_consistency.py rules-tested
 check "compose: images pinned" tool "$PYYAML" python scripts/infra_consistency.py compose-images

@@ -2,12 +2,13 @@
 
 Run by scripts/check-infra.sh in an isolated environment with PyYAML:
 
-    python scripts/infra_consistency.py versions        # version.txt == manifest == prod image tag
+    python scripts/infra_consistency.py versions        # version.txt == manifest == prod image tags
     python scripts/infra_consistency.py rules-sync      # PrometheusRule == ops/prometheus/rules
     python scripts/infra_consistency.py rules-sync --write  # regenerate the PrometheusRule
     python scripts/infra_consistency.py rules-tested    # every alert has a firing and a quiet test
     python scripts/infra_consistency.py compose-images  # every compose image pinned to a tag
     python scripts/infra_consistency.py strip-secrets IN OUT  # drop Secret objects from a render
+    python scripts/infra_consistency.py k8s-wiring RENDER...  # Ingress -> Service -> pods, ports
     python scripts/infra_consistency.py analysis-rules OUT    # canary PromQL as rules for promtool
     python scripts/infra_consistency.py dashboard-rules OUT   # dashboards' PromQL, likewise
 """
@@ -23,6 +24,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+# The images deploy.yml builds for a release, each tagged with the version.
+PROD_IMAGES = ("ticket-triage-server", "ticket-triage-client")
 
 
 def fail(message: str) -> int:
@@ -31,24 +34,29 @@ def fail(message: str) -> int:
 
 
 def check_versions() -> int:
-    """version.txt, the release-please manifest and the prod overlay's image tag agree
-    (the image tag only for a release version: prereleases are not deployed)."""
+    """version.txt, the release-please manifest and the prod overlay's image tags agree
+    (the image tags only for a release version: prereleases are not deployed)."""
     version = (ROOT / "version.txt").read_text().strip()
     manifest = json.loads((ROOT / ".release-please-manifest.json").read_text())
     overlay = yaml.safe_load((ROOT / "k8s/overlays/prod/kustomization.yaml").read_text())
     images = overlay.get("images", [])
-    tags = [i.get("newTag") for i in images if i["name"] == "ticket-triage-server"]
     found = {
         "version.txt": version,
         ".release-please-manifest.json ['.']": manifest.get("."),
-        "k8s/overlays/prod images[ticket-triage-server].newTag": tags[0] if tags else None,
     }
+    image_keys = []
+    for name in PROD_IMAGES:
+        tags = [i.get("newTag") for i in images if i["name"] == name]
+        key = f"k8s/overlays/prod images[{name}].newTag"
+        found[key] = tags[0] if tags else None
+        image_keys.append(key)
     if not SEMVER.match(version):
         return fail(f"version.txt is not a SemVer version: {version!r}")
     if "-" in version:
         # The prerelease branch bumps version.txt to x.y.z-rc.n; prereleases are not
         # deployed, so the prod overlay keeps naming the last release there.
-        del found["k8s/overlays/prod images[ticket-triage-server].newTag"]
+        for key in image_keys:
+            del found[key]
     if len(set(found.values())) != 1:
         return fail("versions disagree: " + ", ".join(f"{k} = {v!r}" for k, v in found.items()))
     print(f"version {version}: " + ", ".join(found) + " agree")
@@ -169,6 +177,66 @@ def check_compose_images() -> int:
     return 0
 
 
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def port_matches(port: Any, named: dict[str, int], numbers: set[int]) -> bool:
+    """A port reference (a name or a number) is one of the given ports."""
+    return port in named if isinstance(port, str) else port in numbers
+
+
+def wiring_problems(docs: list[Any]) -> list[str]:
+    """Every Ingress backend is a Service with that port; every Service with a selector
+    selects the pods of a workload that has the port the Service targets."""
+    problems = []
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    pods = [d["spec"]["template"] for d in docs if d["kind"] in WORKLOAD_KINDS]
+    for ingress in (d for d in docs if d["kind"] == "Ingress"):
+        for rule in ingress["spec"].get("rules", []):
+            for path in rule.get("http", {}).get("paths", []):
+                backend = path["backend"]["service"]
+                where = f"Ingress {ingress['metadata']['name']} {path['path']}"
+                service = services.get(backend["name"])
+                if service is None:
+                    problems.append(f"{where}: no Service {backend['name']}")
+                    continue
+                ports = service["spec"]["ports"]
+                wanted = backend["port"].get("name", backend["port"].get("number"))
+                named = {p["name"]: p["port"] for p in ports if "name" in p}
+                if not port_matches(wanted, named, {p["port"] for p in ports}):
+                    problems.append(f"{where}: Service {backend['name']} has no port {wanted}")
+    for name, service in services.items():
+        selector = service["spec"].get("selector")
+        if not selector:
+            continue
+        selected = [
+            pod for pod in pods if selector.items() <= (pod["metadata"].get("labels") or {}).items()
+        ]
+        if not selected:
+            problems.append(f"Service {name}: selects no workload's pods ({selector})")
+            continue
+        containers = [c for pod in selected for c in pod["spec"]["containers"]]
+        named = {p["name"]: p["containerPort"] for c in containers for p in c.get("ports", [])}
+        numbers = {p["containerPort"] for c in containers for p in c.get("ports", [])}
+        for port in service["spec"]["ports"]:
+            target = port.get("targetPort", port["port"])
+            if not port_matches(target, named, numbers):
+                problems.append(f"Service {name}: its pods have no port {target}")
+    return problems
+
+
+def check_k8s_wiring(renders: list[str]) -> int:
+    """Wiring of rendered overlays that no schema sees (see wiring_problems)."""
+    problems = []
+    for render in renders:
+        docs = [d for d in yaml.safe_load_all(Path(render).read_text()) if d]
+        problems += [f"{Path(render).name}: {p}" for p in wiring_problems(docs)]
+    if problems:
+        return fail("Kubernetes wiring:\n  " + "\n  ".join(problems))
+    print(f"{len(renders)} renders: every Ingress backend and Service reaches pods with its port")
+    return 0
+
+
 def strip_secrets(source: str, target: str) -> int:
     """Copy a rendered manifest without its Secret objects.
 
@@ -253,6 +321,8 @@ def main(argv: list[str]) -> int:
         return check_rules_sync(write=True)
     if len(argv) == 3 and argv[0] == "strip-secrets":
         return strip_secrets(argv[1], argv[2])
+    if len(argv) >= 2 and argv[0] == "k8s-wiring":
+        return check_k8s_wiring(argv[1:])
     if len(argv) == 2 and argv[0] == "analysis-rules":
         return analysis_rules(argv[1])
     if len(argv) == 2 and argv[0] == "dashboard-rules":
