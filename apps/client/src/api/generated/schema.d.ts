@@ -2221,6 +2221,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description This Idempotency-Key and body were accepted before: that job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {
