@@ -76,6 +76,13 @@ class SecuritySettings(BaseModel):
         1200, ge=1, description="Requests per window for one user or API key."
     )
     rate_limit_window_s: int = Field(60, ge=1, description="Window of the per-user limit.")
+    rate_limit_lease: int = Field(
+        10,
+        ge=1,
+        description="Hits of the per-user limit an API process takes from Redis at once (one "
+        "round trip per that many requests); a caller may be refused up to lease - 1 "
+        "requests early per process, never allowed more. 1: exact.",
+    )
     login_rate_limit_ip: int = Field(
         20, ge=1, description="Login attempts per window from one client address."
     )

@@ -1,6 +1,8 @@
 """Turning the credentials of a request into a `Principal`, and the per-caller rate limit.
 
-Access tokens are checked without the database (that is what a short lifetime buys). API
+Access tokens are checked without the database (that is what a short lifetime buys), and a
+token already verified is remembered until it expires: a client sends the same token with
+every request, and verifying it costs ~110 us (python-jose) against ~1 us for a lookup. API
 keys are looked up by digest and the verdict, positive or negative, is cached for
 `api_key_cache_s`, so a busy machine client costs one query every few seconds, and a
 revoked key stops working within that time.
@@ -13,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.config import Settings
 from server.core.errors import ServiceUnavailableError, TooManyRequestsError, UnauthorizedError
-from server.core.rate_limit import RateLimiter, RateLimitUnavailable
+from server.core.rate_limit import LeasedQuota, RateLimiter, RateLimitUnavailable
 from server.core.security.principal import Principal
 from server.core.security.tokens import InvalidTokenError, TokenCodec, secret_digest
 from server.database.auth_models import User
@@ -33,16 +35,13 @@ class Authenticator:
         self.settings = settings
         self.database = database
         self.codec = codec
-        self.limiter = limiter
+        self.quota = LeasedQuota(limiter, settings.rate_limit_lease)
         self._keys: dict[str, tuple[float, Principal | None]] = {}
+        self._tokens: dict[str, tuple[float, Principal]] = {}
 
     async def authenticate(self, bearer: str | None, api_key: str | None) -> Principal:
         if bearer:
-            try:
-                claims = self.codec.decode(bearer)
-            except InvalidTokenError as exc:
-                raise UnauthorizedError(str(exc)) from exc
-            return Principal(user_id=claims.subject, scopes=claims.scopes, via="token")
+            return self._principal_for_token(bearer)
         if api_key:
             principal = await self._principal_for_key(api_key)
             if principal is None:
@@ -58,7 +57,7 @@ class Authenticator:
         if not self.settings.rate_limit_enabled:
             return
         try:
-            decision = await self.limiter.hit(
+            decision = await self.quota.hit(
                 principal.rate_key,
                 self.settings.rate_limit_requests,
                 self.settings.rate_limit_window_s,
@@ -72,6 +71,20 @@ class Authenticator:
                 "Too many requests for this caller; retry later.",
                 retry_after_s=decision.retry_after_s,
             )
+
+    def _principal_for_token(self, token: str) -> Principal:
+        verified = self._tokens.get(token)
+        if verified is not None and verified[0] > time.time():
+            return verified[1]
+        try:
+            claims = self.codec.decode(token)
+        except InvalidTokenError as exc:
+            raise UnauthorizedError(str(exc)) from exc
+        principal = Principal(user_id=claims.subject, scopes=claims.scopes, via="token")
+        if len(self._tokens) >= _CACHE_MAX:
+            self._tokens.clear()
+        self._tokens[token] = (claims.expires_at.timestamp(), principal)
+        return principal
 
     async def _principal_for_key(self, secret: str) -> Principal | None:
         digest = secret_digest(secret)

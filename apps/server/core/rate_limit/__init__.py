@@ -11,11 +11,13 @@ caller chooses to fail open (API quotas) or closed (login). See `base` for the a
 """
 
 from server.core.rate_limit.base import RateDecision, RateLimiter, RateLimitUnavailable
+from server.core.rate_limit.leases import LeasedQuota
 from server.core.rate_limit.login_guard import LoginGuard
 from server.core.rate_limit.memory import MemoryRateLimiter
 from server.core.rate_limit.redis_store import RedisRateLimiter
 
 __all__ = [
+    "LeasedQuota",
     "LoginGuard",
     "MemoryRateLimiter",
     "RateDecision",

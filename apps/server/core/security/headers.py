@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.core.errors import PROBLEM_CONTENT_TYPE, problem_body
@@ -20,6 +20,7 @@ from server.core.errors import PROBLEM_CONTENT_TYPE, problem_body
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 PROBE_PATHS = frozenset({"/health", "/readiness", "/metrics"})
+NO_STORE_PREFIXES = ("/api/v1/auth/", "/api/v1/api-keys")
 
 
 def _default_origins() -> list[str]:
@@ -42,6 +43,12 @@ def docs_csp() -> str:
     )
 
 
+def _encode(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts_max_age_s: int | None) -> None:
         self.app = app
@@ -56,24 +63,26 @@ class SecurityHeadersMiddleware:
             self.common["Strict-Transport-Security"] = (
                 f"max-age={hsts_max_age_s}; includeSubDomains"
             )
-        self.docs_csp = docs_csp()
+        self.api_headers = _encode({**self.common, "Content-Security-Policy": API_CSP})
+        self.docs_headers = _encode({**self.common, "Content-Security-Policy": docs_csp()})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        csp = self.docs_csp if path in DOCS_PATHS else API_CSP
-        no_store = path.startswith("/api/v1/auth/") or path.startswith("/api/v1/api-keys")
+        extra = self.docs_headers if path in DOCS_PATHS else self.api_headers
+        if path.startswith(NO_STORE_PREFIXES):  # tokens and key secrets: never in a cache
+            extra = [*extra, (b"cache-control", b"no-store")]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.common.items():
-                    headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", csp)
-                if no_store:  # tokens and key secrets must not sit in any cache
-                    headers["Cache-Control"] = "no-store"
+                # Raw header pairs, not MutableHeaders: this runs on every response, and the
+                # app sets none of these itself except, rarely, Cache-Control.
+                raw: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in raw}
+                raw.extend(pair for pair in extra if pair[0] not in present)
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -58,7 +58,8 @@ def wrk_script(target: Target) -> str:
         return f'wrk.method = "{target.method}"\n{_WRK_DONE}'
     bodies = ",\n  ".join(_lua_long_string(body) for body in target.bodies)
     extra = "".join(
-        f", [{_lua_long_string(name)}] = {_lua_long_string(value)}"
+        # spaces keep `[ [[name]] ]` from reading as the opening of a long string
+        f", [ {_lua_long_string(name)} ] = {_lua_long_string(value)}"
         for name, value in target.headers
     )
     return f"""

@@ -30,6 +30,7 @@ async def redis_settings(test_database: ProvisionedDatabase) -> AsyncIterator[Se
             "redis_url": url,
             "app_name": f"limits-{uuid.uuid4().hex[:8]}",
             "rate_limit_requests": 2,
+            "rate_limit_lease": 1,  # exact: leases would let one process hold both hits
         }
     )
     yield settings
