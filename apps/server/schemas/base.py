@@ -6,15 +6,27 @@ JSON numbers only, a boolean field JSON booleans only.
 """
 
 import types
+from datetime import datetime
 from typing import Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    NaiveDatetime,
+    ValidationInfo,
+    field_validator,
+)
 
 
 def _accepts(annotation: Any, kinds: tuple[type, ...]) -> bool:
     if get_origin(annotation) in (Union, types.UnionType):
         return any(_accepts(arg, kinds) for arg in get_args(annotation))
     return annotation in kinds
+
+
+# JSON Schema's `date-time` is a string; pydantic would also take a number as a timestamp.
+_DATETIMES = (datetime, AwareDatetime, NaiveDatetime)
 
 
 class RequestModel(BaseModel):
@@ -31,4 +43,6 @@ class RequestModel(BaseModel):
             raise ValueError("must be a JSON number")
         if not isinstance(value, bool) and annotation is bool:
             raise ValueError("must be true or false")
+        if value is not None and not isinstance(value, str) and _accepts(annotation, _DATETIMES):
+            raise ValueError("must be an RFC 3339 date-time string")
         return value

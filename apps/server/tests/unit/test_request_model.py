@@ -3,6 +3,7 @@
 import pytest
 from pydantic import Field, ValidationError
 
+from server.schemas.auth import ApiKeyCreate
 from server.schemas.base import RequestModel
 
 
@@ -36,3 +37,12 @@ def test_json_numbers_and_booleans_are_accepted(payload: dict[str, object]) -> N
 def test_other_json_types_are_refused(payload: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         Body.model_validate(payload)
+
+
+def test_a_date_time_must_be_a_string_not_a_timestamp() -> None:
+    with pytest.raises(ValidationError, match="RFC 3339"):
+        ApiKeyCreate.model_validate({"name": "k", "scopes": ["jobs"], "expires_at": 2595909420})
+    key = ApiKeyCreate.model_validate(
+        {"name": "k", "scopes": ["jobs"], "expires_at": "2052-04-05T05:57:00Z"}
+    )
+    assert key.expires_at is not None
