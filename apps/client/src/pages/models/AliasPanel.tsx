@@ -10,6 +10,42 @@ function moved(move: AliasMove): string {
   return `${move.alias} moved from ${from} to version ${move.version}.`;
 }
 
+/** The alias to act on and why: the fields the promote and rollback forms share. */
+function AliasAndReason(props: {
+  alias: Alias;
+  onAlias: (alias: Alias) => void;
+  reason: string;
+  onReason: (reason: string) => void;
+}) {
+  return (
+    <>
+      <label>
+        Alias
+        <select
+          value={props.alias}
+          onChange={(event) => {
+            props.onAlias(event.target.value as Alias);
+          }}
+        >
+          <option value="champion">champion</option>
+          <option value="challenger">challenger</option>
+        </select>
+      </label>
+      <label>
+        Reason
+        <input
+          required
+          maxLength={500}
+          value={props.reason}
+          onChange={(event) => {
+            props.onReason(event.target.value);
+          }}
+        />
+      </label>
+    </>
+  );
+}
+
 /** Promote a version to an alias, or roll an alias back to its previous version. */
 export function AliasPanel({ model }: { model: string }) {
   const api = useApi();
@@ -69,29 +105,7 @@ export function AliasPanel({ model }: { model: string }) {
               ))}
             </select>
           </label>
-          <label>
-            Alias
-            <select
-              value={alias}
-              onChange={(event) => {
-                setAlias(event.target.value as Alias);
-              }}
-            >
-              <option value="champion">champion</option>
-              <option value="challenger">challenger</option>
-            </select>
-          </label>
-          <label>
-            Reason
-            <input
-              required
-              maxLength={500}
-              value={reason}
-              onChange={(event) => {
-                setReason(event.target.value);
-              }}
-            />
-          </label>
+          <AliasAndReason alias={alias} onAlias={setAlias} reason={reason} onReason={setReason} />
           <ErrorNotice error={promote.error} title="Promotion failed" />
           {promote.isSuccess ? <Success>{moved(promote.data)}</Success> : null}
           <div>
@@ -110,29 +124,12 @@ export function AliasPanel({ model }: { model: string }) {
             rollback.mutate();
           }}
         >
-          <label>
-            Alias
-            <select
-              value={rollbackAlias}
-              onChange={(event) => {
-                setRollbackAlias(event.target.value as Alias);
-              }}
-            >
-              <option value="champion">champion</option>
-              <option value="challenger">challenger</option>
-            </select>
-          </label>
-          <label>
-            Reason
-            <input
-              required
-              maxLength={500}
-              value={rollbackReason}
-              onChange={(event) => {
-                setRollbackReason(event.target.value);
-              }}
-            />
-          </label>
+          <AliasAndReason
+            alias={rollbackAlias}
+            onAlias={setRollbackAlias}
+            reason={rollbackReason}
+            onReason={setRollbackReason}
+          />
           <ErrorNotice error={rollback.error} title="Rollback failed" />
           {rollback.isSuccess ? <Success>{moved(rollback.data)}</Success> : null}
           <div>
