@@ -21,6 +21,7 @@ from server.core.security.principal import Principal
 from server.core.security.tokens import new_secret, secret_digest
 from server.database.auth_models import ApiKey, User
 from server.database.base import utcnow
+from server.services.users import find_user, parse_user_id
 
 log = structlog.get_logger(__name__)
 
@@ -35,10 +36,7 @@ def _only_users(principal: Principal) -> None:
 
 async def _signed_in_user(session: AsyncSession, principal: Principal) -> User:
     """The caller's user row: a token may outlive its user (deleted, or never one)."""
-    try:
-        user = await session.get(User, uuid.UUID(principal.user_id))
-    except ValueError:
-        user = None
+    user = await find_user(session, principal.user_id)
     if user is None or not user.is_active:
         raise UnauthorizedError("The user of these credentials no longer exists or is disabled.")
     return user
@@ -82,7 +80,10 @@ async def list_keys(
 ) -> tuple[list[ApiKey], int]:
     query = select(ApiKey)
     if principal.owner_filter is not None:
-        query = query.where(ApiKey.user_id == uuid.UUID(principal.owner_filter))
+        owner = parse_user_id(principal.owner_filter)
+        if owner is None:  # a subject that is no user owns no key
+            return [], 0
+        query = query.where(ApiKey.user_id == owner)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(
         query.order_by(ApiKey.created_at.desc(), ApiKey.id).limit(limit).offset(offset)

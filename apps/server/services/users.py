@@ -52,9 +52,12 @@ async def create_user(
     problems = password_problems(password, settings)
     if problems:
         raise UnprocessableError("password: needs " + "; ".join(problems))
+    # Hash before the first query: the session's read and its write stay adjacent, with no
+    # slow await between them for another writer to commit in (SQLite refuses a write on a
+    # stale snapshot).
+    password_hash = await asyncio.to_thread(passwords.hash, password)
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ConflictError("A user with this e-mail already exists.")
-    password_hash = await asyncio.to_thread(passwords.hash, password)
     user = User(
         email=email,
         full_name=full_name,
@@ -72,12 +75,21 @@ async def create_user(
     return user
 
 
-async def get_user(session: AsyncSession, user_id: str) -> User:
+def parse_user_id(user_id: str) -> uuid.UUID | None:
+    """A token's subject as a user id; None for a subject that cannot be one."""
     try:
-        key = uuid.UUID(user_id)
-    except ValueError as exc:
-        raise NotFoundError("No such user.") from exc
-    user = await session.get(User, key)
+        return uuid.UUID(user_id)
+    except ValueError:
+        return None
+
+
+async def find_user(session: AsyncSession, user_id: str) -> User | None:
+    key = parse_user_id(user_id)
+    return await session.get(User, key) if key is not None else None
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User:
+    user = await find_user(session, user_id)
     if user is None:
         raise NotFoundError("No such user.")
     return user

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from server.database.auth_models import ApiKey
+from server.tests.support.auth import bearer_headers
 from server.tests.support.users import bearer_for, create_user
 
 
@@ -100,3 +101,14 @@ async def test_another_users_key_is_not_found(client: httpx.AsyncClient) -> None
     assert response.status_code == 404
     # The administrator (the default client) sees and may revoke every key.
     assert (await client.delete(f"/api/v1/api-keys/{created['id']}")).status_code == 204
+
+
+async def test_a_token_whose_subject_is_no_user_lists_no_keys_and_creates_none(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = bearer_headers(app.state.settings, subject="not-a-user-id", scopes=["predict"])
+    listed = await client.get("/api/v1/api-keys", headers=headers)
+    assert listed.status_code == 200
+    assert listed.json() == {"items": [], "total": 0}
+    created = await _key(client, headers, scopes=["predict"])
+    assert created.status_code == 401
