@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from server.routes import API_V1
-from server.routes.deps import SessionServiceDep
+from server.routes.deps import ServicesDep, SessionServiceDep
 from server.schemas.auth import RefreshRequest, TokenResponse
 from server.schemas.problem import problem_responses
 from server.services.login import sign_in
@@ -32,13 +32,13 @@ def _out(pair: TokenPair) -> TokenResponse:
 async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
-    sessions: SessionServiceDep,
+    services: ServicesDep,
 ) -> TokenResponse:
     requested = frozenset(form.scopes) if form.scopes else None
     pair = await sign_in(
-        sessions,
-        request.app.state.rate_limiter,
-        request.app.state.login_guard,
+        services.sessions,
+        services.rate_limiter,
+        services.login_guard,
         email=form.username,
         password=form.password,
         client_ip=request.client.host if request.client else "unknown",

@@ -1,11 +1,17 @@
 """Users: who am I, and user administration."""
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 
-from server.core.security.passwords import Passwords
 from server.database.auth_models import User
 from server.routes import API_V1
-from server.routes.deps import CurrentPrincipal, PageDep, SessionDep, SettingsDep, UsersAdmin
+from server.routes.deps import (
+    CurrentPrincipal,
+    PageDep,
+    PasswordsDep,
+    SessionDep,
+    SettingsDep,
+    UsersAdmin,
+)
 from server.schemas.problem import problem_responses
 from server.schemas.users import UserCreate, UserOut, UserPage
 from server.services import users
@@ -45,9 +51,12 @@ async def list_users(session: SessionDep, _: UsersAdmin, page: PageDep) -> UserP
     responses=problem_responses(409, 422),
 )
 async def create_user(
-    body: UserCreate, request: Request, session: SessionDep, settings: SettingsDep, _: UsersAdmin
+    body: UserCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    _: UsersAdmin,
 ) -> UserOut:
-    passwords: Passwords = request.app.state.passwords
     user = await users.create_user(
         session,
         passwords,

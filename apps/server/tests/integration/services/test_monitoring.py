@@ -15,6 +15,7 @@ from server.database.monitoring_models import DriftRecord, QualityRecord, Retrai
 from server.database.registry_models import TrainingRun
 from server.database.serving_models import Prediction
 from server.services.monitoring_checks import run_checks
+from server.taskqueue.names import TRAIN_TASK, TRAINING
 from server.tests.conftest import TransactionalDatabase
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.monitoring import (
@@ -25,7 +26,6 @@ from server.tests.support.monitoring import (
     register,
     train_small_version,
 )
-from server.worker.queues import TRAIN_TASK, TRAINING
 
 
 @pytest.fixture(scope="module")

@@ -62,8 +62,9 @@ def test_predictions_carry_label_probabilities_and_version(classifier: TicketCla
     for prediction in predictions:
         assert prediction.version == 1
         assert set(prediction.probabilities) == set(classifier.labels)
-        assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
+        assert sum(prediction.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
         assert prediction.confidence == max(prediction.probabilities.values())
+        assert 0.0 <= prediction.oov_rate <= 1.0
 
 
 def test_batches_and_single_texts_score_the_same(classifier: TicketClassifier) -> None:

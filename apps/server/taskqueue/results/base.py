@@ -15,7 +15,7 @@ import structlog
 
 from server.core.errors import AppError, GatewayTimeoutError, ServiceUnavailableError
 
-# One logger for the whole package, named after it (`server.worker.results`), as before the split.
+# One logger for the whole package, named after it (`server.taskqueue.results`).
 log = structlog.get_logger(__package__)
 
 TASK_KEY_PREFIX = "celery-task-meta-"
