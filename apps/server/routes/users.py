@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, status
 
-from server.database.auth_models import User
 from server.routes import API_V1
 from server.routes.deps import (
     CurrentPrincipal,
@@ -21,27 +20,14 @@ router = APIRouter(
 )
 
 
-def _out(user: User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        scopes=sorted(users.effective_scopes(user)),
-        is_superuser=user.is_superuser,
-        is_active=user.is_active,
-        created_at=user.created_at,
-    )
-
-
 @router.get("/me", summary="The signed-in user", responses=problem_responses(404))
 async def me(session: SessionDep, principal: CurrentPrincipal) -> UserOut:
-    return _out(await users.get_user(session, principal.user_id))
+    return await users.describe_user(session, principal.user_id)
 
 
 @router.get("", summary="Every user (users:admin)")
 async def list_users(session: SessionDep, _: UsersAdmin, page: PageDep) -> UserPage:
-    rows, total = await users.list_users(session, limit=page.limit, offset=page.offset)
-    return UserPage(items=[_out(user) for user in rows], total=total)
+    return await users.users_page(session, limit=page.limit, offset=page.offset)
 
 
 @router.post(
@@ -57,14 +43,4 @@ async def create_user(
     passwords: PasswordsDep,
     _: UsersAdmin,
 ) -> UserOut:
-    user = await users.create_user(
-        session,
-        passwords,
-        settings,
-        email=body.email,
-        password=body.password,
-        scopes=body.scopes,
-        full_name=body.full_name,
-        is_superuser=body.is_superuser,
-    )
-    return _out(user)
+    return await users.register_user(session, passwords, settings, body)
