@@ -18,9 +18,9 @@ from celery import Celery
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
-from server.agents.data.drift import DriftSpec
 from server.agents.data.generator import generate_tickets
 from server.agents.data.ingest import load_tickets
+from server.agents.data.shift import DriftSpec
 from server.agents.errors import ArtifactError, DataValidationError
 from server.agents.pipeline.run import RunConfig, TrainingResult, run_training
 from server.agents.training.progress import ProgressCallback

@@ -20,9 +20,9 @@ import structlog
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
-from server.agents.data.drift import DriftSpec
 from server.agents.data.generator import generate_tickets
 from server.agents.data.ingest import detect_format, dump_tickets, load_tickets
+from server.agents.data.shift import DriftSpec
 from server.agents.errors import DataValidationError
 from server.agents.pipeline.run import RunConfig, run_training
 from server.config import Settings

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
-from server.agents.data.drift import DriftSpec
 from server.agents.data.generator import GENERATED_LABELS, generate_tickets
+from server.agents.data.shift import DriftSpec
 from server.agents.pipeline.run import RunConfig, run_training
 from server.agents.training.config import GateConfig, TrainingConfig
 from server.database.serving_models import Prediction

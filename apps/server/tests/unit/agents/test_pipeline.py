@@ -10,8 +10,8 @@ from server.agents.artifacts.manifest import MODEL_CARD_FILE
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
-from server.agents.data.drift import DriftSpec
 from server.agents.data.generator import generate_tickets
+from server.agents.data.shift import DriftSpec
 from server.agents.errors import ArtifactExistsError, DataValidationError
 from server.agents.pipeline.__main__ import main
 from server.agents.pipeline.run import RunConfig, run_training
