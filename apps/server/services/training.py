@@ -174,13 +174,13 @@ def load_data(settings: Settings, params: RunParams) -> TicketDataset:
         return load_tickets(
             Path(params.data_path),
             labels=settings.model_labels,
-            min_rows_per_class=settings.data_min_rows_per_class,
-            max_issues=settings.data_max_reported_issues,
+            min_rows_per_class=settings.training.min_rows_per_class,
+            max_issues=settings.training.max_reported_issues,
         )
     drift = DriftSpec(strength=params.drift_strength, extra_label_noise=params.label_noise)
     rows = params.rows or settings.train_default_rows
     return generate_tickets(
-        rows, params.seed if params.seed is not None else settings.train_seed, drift=drift
+        rows, params.seed if params.seed is not None else settings.training.seed, drift=drift
     )
 
 

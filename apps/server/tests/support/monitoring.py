@@ -13,7 +13,7 @@ from server.agents.classifier import TicketClassifier
 from server.agents.data.generator import GENERATED_LABELS, generate_tickets
 from server.agents.data.shift import DriftSpec
 from server.agents.pipeline.run import RunConfig, run_training
-from server.agents.training.config import GateConfig, TrainingConfig
+from server.config import GateConfig, TrainingConfig
 from server.database.serving_models import Prediction
 from server.services import registry
 from server.services.prediction_records import record, scored_items
@@ -35,7 +35,9 @@ def train_small_version(root: Path) -> TrainedVersion:
     store = LocalArtifactStore(root)
     config = RunConfig(
         model_name=MODEL,
-        training=TrainingConfig(labels=GENERATED_LABELS, seed=3),
+        labels=GENERATED_LABELS,
+        max_text_chars=2000,
+        training=TrainingConfig(seed=3),
         gates=GateConfig(),
     )
     result = run_training(

@@ -92,4 +92,4 @@ async def test_the_monitoring_task_stores_reports_and_sets_gauges(
         ["text_length", "oov_rate", "predicted_class", "confidence"], -1.0
     )
     gates = {labels["metric"]: v for labels, v in samples["model_quality_gate"]}
-    assert gates["macro_auc"] == stack.gate_min_macro_auc
+    assert gates["macro_auc"] == stack.gates.min_macro_auc
