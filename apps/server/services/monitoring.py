@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.agents.artifacts.manifest import ArtifactManifest
-from server.agents.monitoring.quality_report import QualityReport, QualityWindow
+from server.agents.monitoring.quality_report import QualityReport, QualityWindow, gate_thresholds
 from server.agents.monitoring.quality_report import quality_report as judge_quality
 from server.agents.monitoring.report import DriftReport, DriftWindow, drift_report
 from server.agents.numeric import FloatArray
@@ -54,13 +54,7 @@ class QualityResult:
 
 def quality_gates(settings: Settings) -> dict[str, float]:
     """The gates a window's quality is judged against, by metric."""
-    gates = settings.gates
-    return {
-        "macro_auc": gates.min_macro_auc,
-        "precision": gates.min_class_precision,
-        "recall": gates.min_class_recall,
-        "segment_recall_gap": gates.max_segment_recall_gap,
-    }
+    return gate_thresholds(settings.gates)
 
 
 async def monitored_version(

@@ -61,17 +61,30 @@ def length_band(length: int, edges: Sequence[int]) -> str:
     return f">={edges[-1]}"
 
 
+def gate_thresholds(gates: GateConfig) -> dict[str, float]:
+    """The training gates a served window is judged against, by metric name (minimums, but
+    `segment_recall_gap`, a maximum)."""
+    return {
+        "macro_auc": gates.min_macro_auc,
+        "precision": gates.min_class_precision,
+        "recall": gates.min_class_recall,
+        "segment_recall_gap": gates.max_segment_recall_gap,
+    }
+
+
 def failed_gates(feedback: LabelledQuality, segments: BiasReport, gates: GateConfig) -> list[str]:
     """Names of the gates the window's quality falls below."""
-    failed = []
-    if feedback.macro_auc is not None and feedback.macro_auc.value < gates.min_macro_auc:
-        failed.append("macro_auc")
-    if feedback.precision.value < gates.min_class_precision:
-        failed.append("precision")
-    if feedback.recall.value < gates.min_class_recall:
-        failed.append("recall")
+    limits = gate_thresholds(gates)
+    measured = {
+        "macro_auc": None if feedback.macro_auc is None else feedback.macro_auc.value,
+        "precision": feedback.precision.value,
+        "recall": feedback.recall.value,
+    }
+    failed = [
+        name for name, value in measured.items() if value is not None and value < limits[name]
+    ]
     gap = segments.max_recall_gap
-    if gap is not None and gap > gates.max_segment_recall_gap:
+    if gap is not None and gap > limits["segment_recall_gap"]:
         failed.append("segment_recall_gap")
     return failed
 
