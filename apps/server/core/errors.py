@@ -147,10 +147,18 @@ def _location(loc: Sequence[int | str]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _message(err: Mapping[str, Any]) -> str:
+    value = err.get("input")
+    if err.get("type") == "string_pattern_mismatch" and isinstance(value, str) and "\x00" in value:
+        # The NUL-refusing patterns of `core.text` are unreadable as a message.
+        return "must not contain a NUL character (U+0000)"
+    return str(err.get("msg", ""))
+
+
 def describe_validation_errors(errors: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
     """Summarize pydantic errors as one readable sentence plus a list naming each field."""
     items = [
-        {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")}
+        {"loc": list(err.get("loc", ())), "msg": _message(err), "type": err.get("type")}
         for err in errors
     ]
     summary = "; ".join(f"{_location(item['loc'])}: {item['msg']}" for item in items)

@@ -6,6 +6,12 @@ the stored value is inert even for a consumer that renders it as HTML (an e-mail
 dashboard annotation). Ticket texts are model input and are *not* rewritten this way (it
 would change what the model sees); they are normalized by the model's own preprocessing,
 returned only inside JSON, and rendered as text by the client.
+
+No text that reaches the database may hold a NUL character (U+0000): PostgreSQL cannot
+store one in `text` or `jsonb` and fails the whole statement. Every string a client sends
+is therefore typed with a pattern that refuses NUL (`PlainText`, `FilledText`, or
+`NO_NUL` in a parameter's `Query`/`Header`/`Form`): the refusal is a 422 naming the field,
+and the pattern is in the OpenAPI contract, so generated clients and tests know it.
 """
 
 import html
@@ -14,7 +20,18 @@ import unicodedata
 from typing import Annotated
 
 import nh3
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
+
+NUL = "\x00"
+NO_NUL = r"^[^\x00]*$"
+"""Pattern of a string without NUL characters (same meaning in Python, Rust and ECMA-262)."""
+FILLED_NO_NUL = r"^[^\x00]*[^\s\x00][^\x00]*$"
+"""Pattern of a string without NUL characters that is not blank."""
+
+PlainText = Annotated[str, Field(pattern=NO_NUL)]
+"""Any string without NUL characters."""
+FilledText = Annotated[str, Field(pattern=FILLED_NO_NUL)]
+"""A string without NUL characters and with at least one non-space character."""
 
 _CONTROLS = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
@@ -36,5 +53,6 @@ def _inert(value: str) -> str:
     return html.escape(_CONTROLS.sub("", unicodedata.normalize("NFC", value))).strip()
 
 
-SafeText = Annotated[str, AfterValidator(_inert)]
-"""A string field passed through `_inert`: never markup, never control characters."""
+SafeText = Annotated[str, Field(pattern=NO_NUL), AfterValidator(_inert)]
+"""A string field passed through `_inert`: never markup, never control characters (a NUL is
+refused rather than removed, like in every other field)."""

@@ -38,7 +38,13 @@ def _sqlite_begin(connection: Connection) -> None:
 
 def create_engine(settings: Settings) -> AsyncEngine:
     """An engine for `settings.database_url`, with pool settings fit for its backend."""
-    kwargs: dict[str, Any] = {"echo": settings.database_echo, "pool_pre_ping": True}
+    # hide_parameters: a statement's bound values (ticket texts, e-mail addresses) stay out
+    # of error messages, tracebacks and echo logs; the SQL itself is still shown.
+    kwargs: dict[str, Any] = {
+        "echo": settings.database_echo,
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+    }
     if not settings.is_sqlite:
         kwargs |= {
             "pool_size": settings.database_pool_size,

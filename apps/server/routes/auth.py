@@ -1,12 +1,9 @@
 """OAuth2 password sign-in, refresh-token rotation and sign-out."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Request, Response, status
 
 from server.routes import API_V1
-from server.routes.deps import ServicesDep, SessionServiceDep
+from server.routes.deps import ServicesDep, SessionServiceDep, SignInFormDep
 from server.schemas.auth import RefreshRequest, TokenResponse
 from server.schemas.problem import problem_responses
 from server.services.login import sign_in
@@ -30,7 +27,7 @@ def _out(pair: TokenPair) -> TokenResponse:
     responses=problem_responses(401, 422, 429, 503),
 )
 async def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: SignInFormDep,
     request: Request,
     services: ServicesDep,
 ) -> TokenResponse:

@@ -10,8 +10,13 @@ from typing import Annotated
 
 import structlog
 from celery import Celery
-from fastapi import Depends, Query, Request, Security
-from fastapi.security import APIKeyHeader, OAuth2PasswordBearer, SecurityScopes
+from fastapi import Depends, Form, Query, Request, Security
+from fastapi.security import (
+    APIKeyHeader,
+    OAuth2PasswordBearer,
+    OAuth2PasswordRequestForm,
+    SecurityScopes,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
@@ -19,6 +24,7 @@ from server.core.errors import ForbiddenError
 from server.core.security.passwords import Passwords
 from server.core.security.principal import Principal
 from server.core.security.scopes import SCOPE_DESCRIPTIONS, Scope
+from server.core.text import NO_NUL
 from server.database.session import Database
 from server.routes import API_V1
 from server.services.container import AppServices, services_of
@@ -100,6 +106,36 @@ async def get_principal(
     return principal
 
 
+_SECRET = {"format": "password"}
+
+
+class SignInForm(OAuth2PasswordRequestForm):
+    """The OAuth2 password form, whose fields refuse NUL characters with a 422 (the user
+    name is looked up in the database, which cannot hold a NUL)."""
+
+    def __init__(
+        self,
+        *,
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        username: Annotated[str, Form(pattern=NO_NUL)],
+        password: Annotated[str, Form(pattern=NO_NUL, json_schema_extra=_SECRET)],
+        scope: Annotated[str, Form(pattern=NO_NUL)] = "",
+        client_id: Annotated[str | None, Form(pattern=NO_NUL)] = None,
+        client_secret: Annotated[
+            str | None, Form(pattern=NO_NUL, json_schema_extra=_SECRET)
+        ] = None,
+    ) -> None:
+        super().__init__(
+            grant_type=grant_type,
+            username=username,
+            password=password,
+            scope=scope,
+            client_id=client_id,
+            client_secret=client_secret,
+        )
+
+
+SignInFormDep = Annotated[SignInForm, Depends()]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

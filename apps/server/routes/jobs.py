@@ -8,6 +8,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from server.core.errors import UnprocessableError, describe_validation_errors
+from server.core.text import NO_NUL
 from server.routes import API_V1
 from server.routes.deps import (
     CeleryDep,
@@ -32,6 +33,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
+        pattern=NO_NUL,
         description="Same key and body: the same job. Same key, other body: 409.",
     ),
 ]

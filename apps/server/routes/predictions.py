@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
+from server.core.text import NO_NUL
 from server.routes import API_V1
 from server.routes.deps import PredictionServiceDep, Predictor, SessionDep, SettingsDep
 from server.schemas.predictions import (
@@ -27,6 +28,7 @@ RoutingKey = Annotated[
     Header(
         alias="X-Routing-Key",
         max_length=128,
+        pattern=NO_NUL,
         description="Sticky canary routing: the same key always meets the same version.",
     ),
 ]

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from server.core.text import FilledText, PlainText
 from server.schemas.base import RequestModel
 from server.schemas.predictions import MAX_TEXT_CHARS_CEILING
 
@@ -13,8 +14,8 @@ MAX_ITEMS_CEILING = 100_000
 
 
 class JobItemIn(RequestModel):
-    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS_CEILING, pattern=r"\S")]
-    id: Annotated[str, Field(max_length=200)] | None = Field(
+    text: Annotated[FilledText, Field(min_length=1, max_length=MAX_TEXT_CHARS_CEILING)]
+    id: Annotated[PlainText, Field(max_length=200)] | None = Field(
         None, description="Your reference, returned with the item's result."
     )
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from server.core.text import FilledText, PlainText
 from server.schemas.base import RequestModel
 
 # Hard ceilings of the contract; a deployment may set lower limits in Settings
@@ -15,11 +16,10 @@ MAX_TEXT_CHARS_CEILING = 20_000
 
 
 TicketText = Annotated[
-    str,
+    FilledText,
     Field(
         min_length=1,
         max_length=MAX_TEXT_CHARS_CEILING,
-        pattern=r"\S",
         description="Not blank; at most `APP_MAX_TEXT_CHARS` characters.",
     ),
 ]
@@ -50,7 +50,7 @@ class PredictionResponse(BaseModel):
 
 
 class FeedbackRequest(RequestModel):
-    label: str = Field(min_length=1, max_length=100, examples=["refund"])
+    label: PlainText = Field(min_length=1, max_length=100, examples=["refund"])
 
 
 class FeedbackOut(BaseModel):

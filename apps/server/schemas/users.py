@@ -7,13 +7,13 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from server.core.security.scopes import Scope
-from server.core.text import SafeText
+from server.core.text import PlainText, SafeText
 from server.schemas.base import RequestModel
 
 
 class UserCreate(RequestModel):
-    email: Annotated[str, Field(min_length=3, max_length=320)]
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    email: Annotated[PlainText, Field(min_length=3, max_length=320)]
+    password: Annotated[PlainText, Field(min_length=1, max_length=1024)]
     full_name: Annotated[SafeText, Field(max_length=200)] | None = None
     scopes: list[Scope] = Field(default_factory=list, max_length=len(Scope))
     is_superuser: bool = False

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.core.errors import AppError, UnprocessableError
+from server.core.text import NUL
 
 
 class UnsupportedMediaTypeError(AppError):
@@ -18,6 +19,22 @@ class UnsupportedMediaTypeError(AppError):
 class JobItem:
     text: str
     id: str | None = None
+
+
+def _refuse_nul(value: str | None, line: int, field: str) -> str | None:
+    """PostgreSQL cannot store a NUL character: refuse it here, naming where it was."""
+    if value is None or NUL not in value:
+        return value
+    message = "must not contain a NUL character (U+0000)"
+    raise UnprocessableError(
+        f"line {line}: `{field}` {message}.",
+        extra={"errors": [{"loc": ["file", line, field], "msg": message, "type": "nul_character"}]},
+    )
+
+
+def _item(text: str, identifier: str | None, line: int) -> JobItem:
+    _refuse_nul(text, line, "text")
+    return JobItem(text, _refuse_nul(identifier, line, "id"))
 
 
 def _check_text(value: Any, where: str, max_chars: int) -> str:
@@ -49,11 +66,16 @@ def _from_csv(content: str, max_rows: int, max_chars: int) -> list[JobItem]:
     if not reader.fieldnames or "text" not in reader.fieldnames:
         raise UnprocessableError("The CSV has no `text` column (its first line is the header).")
     items: list[JobItem] = []
-    for row in reader:
-        line = reader.line_num
-        if len(items) >= max_rows:
-            _check_count(max_rows + 1, max_rows)
-        items.append(JobItem(_check_text(row["text"], f"line {line}", max_chars), row.get("id")))
+    try:
+        for row in reader:
+            line = reader.line_num
+            if len(items) >= max_rows:
+                _check_count(max_rows + 1, max_rows)
+            text = _check_text(row["text"], f"line {line}", max_chars)
+            items.append(_item(text, row.get("id"), line))
+    except csv.Error as exc:
+        # e.g. a field over the csv module's size limit: a client's mistake, not a 500
+        raise UnprocessableError(f"line {reader.line_num + 1}: not valid CSV ({exc}).") from exc
     return items
 
 
@@ -72,7 +94,8 @@ def _from_jsonl(content: str, max_rows: int, max_chars: int) -> list[JobItem]:
             _check_count(max_rows + 1, max_rows)
         text = _check_text(record.get("text"), f"line {line}", max_chars)
         identifier = record.get("id")
-        items.append(JobItem(text, None if identifier is None else str(identifier)))
+        identifier = None if identifier is None else str(identifier)
+        items.append(_item(text, identifier, line))
     return items
 
 

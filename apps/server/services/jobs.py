@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
+from server.core.csv_cells import csv_line
 from server.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from server.database.base import utcnow
 from server.database.job_models import BatchJob, BatchJobChunk, JobStatus
@@ -31,6 +32,7 @@ from server.taskqueue.publisher import publish
 
 log = structlog.get_logger(__name__)
 
+RESULT_COLUMNS = ("position", "id", "label", "confidence", "version")
 FINISHED = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 Scorer = Callable[[int, str, list[str]], ScoredBatch]
 """(version, manifest sha256, texts) -> the worker's scored batch, labels chosen by the model."""
@@ -188,7 +190,7 @@ async def stream_results(
 
     async def lines() -> AsyncIterator[str]:
         if fmt == "csv":
-            yield "position,id,label,confidence,version\r\n"
+            yield csv_line(RESULT_COLUMNS)
         index = 0
         for position in range(chunks):
             async with database.session() as session:
@@ -202,9 +204,9 @@ async def stream_results(
 
 def _line(fmt: str, index: int, item_id: Any, result: dict[str, Any]) -> str:
     if fmt == "csv":
-        safe_id = "" if item_id is None else str(item_id).replace('"', '""')
-        return (
-            f'{index},"{safe_id}",{result["label"]},{result["confidence"]},{result["version"]}\r\n'
+        identifier = None if item_id is None else str(item_id)
+        return csv_line(
+            (index, identifier, result["label"], result["confidence"], result["version"])
         )
     return json.dumps({"position": index, "id": item_id, **result}) + "\n"
 

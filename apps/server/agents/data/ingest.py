@@ -18,6 +18,7 @@ from typing import Literal
 from server.agents.data.dataset import TicketDataset
 from server.agents.data.validation import DataIssue, DataReport, RowChecker
 from server.agents.errors import DataValidationError
+from server.core.csv_cells import csv_line
 
 DataFormat = Literal["csv", "jsonl"]
 REQUIRED_COLUMNS = ("text", "label")
@@ -168,8 +169,6 @@ def dump_tickets(dataset: TicketDataset, data_format: DataFormat) -> str:
             json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) + "\n"
             for row in rows
         )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    # Through the service's one CSV writer: a text that starts like a formula gets a leading
+    # quote, so the file is safe to open in a spreadsheet (and reads back with that quote).
+    return "".join(csv_line(row, end="\n") for row in (columns, *rows))

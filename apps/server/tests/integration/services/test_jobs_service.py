@@ -70,9 +70,9 @@ async def test_a_job_is_scored_chunk_by_chunk(
     status = await jobs.run_job(database, settings, job.id, scorer(settings))
     assert status is JobStatus.succeeded
     lines = [line async for line in await jobs.stream_results(database, job.id, "ann", "csv")]
-    assert lines[0] == "position,id,label,confidence,version\r\n"
+    assert lines[0] == '"position","id","label","confidence","version"\r\n'
     assert len(lines) == 1 + len(ITEMS)
-    assert lines[1].startswith('0,"0",refund,')
+    assert lines[1].startswith('0,"0","refund",')
 
 
 async def test_a_resumed_job_skips_what_an_earlier_attempt_committed(

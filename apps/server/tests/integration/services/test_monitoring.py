@@ -117,7 +117,7 @@ async def test_major_drift_in_auto_mode_enqueues_a_training_run_with_its_reason(
     assert run.reason is not None
     assert run.reason.startswith("major drift: ")
     assert "text_length" in run.reason
-    assert celery.sent[0]["kwargs"] == {"run_id": str(run.id)}
+    assert celery.sent[0]["kwargs"] == {"run_id": str(run.id), "trigger": "monitoring"}
     after = _sample(
         "model_retrain_triggers_total", {"model": MODEL, "reason": "drift", "action": "auto"}
     )

