@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.core.errors import PROBLEM_CONTENT_TYPE, problem_body
+from server.core.security.hosts import parse_host
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
@@ -89,7 +90,8 @@ class SecurityHeadersMiddleware:
 
 
 def host_allowed(host: str, patterns: Iterable[str]) -> bool:
-    """`host` (without port) against `example.com`, `*.example.com` or `*` patterns."""
+    """`host` (from `parse_host`: no port, lower case) against `example.com`,
+    `*.example.com` or `*` patterns."""
     for pattern in patterns:
         if pattern in ("*", host):
             return True
@@ -110,16 +112,23 @@ class TrustedHostMiddleware:
         self.allow_all = "*" in allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.allow_all or scope["type"] != "http" or scope["path"] in PROBE_PATHS:
+        if scope["type"] != "http" or scope["path"] in PROBE_PATHS:
             await self.app(scope, receive, send)
             return
-        host = Headers(scope=scope).get("host", "").rsplit(":", 1)[0].strip("[]").lower()
-        if host_allowed(host, self.allowed):
+        header = Headers(scope=scope).get("host")
+        # A malformed Host is refused even where any host is allowed; a missing one (HTTP/1.0)
+        # only where any host is.
+        host = parse_host(header) if header is not None else None
+        if header is not None and host is None:
+            detail = "The Host header is malformed."
+        elif self.allow_all or (host is not None and host_allowed(host, self.allowed)):
             await self.app(scope, receive, send)
             return
+        else:
+            detail = "The Host header is not one this service answers to."
         body = problem_body(
             400,
-            "The Host header is not one this service answers to.",
+            detail,
             instance=scope["path"],
             request_id=scope.get("state", {}).get("request_id"),
         )
