@@ -23,8 +23,9 @@ class SecuritySettings(BaseModel):
 
     jwt_secret: SecretStr = Field(
         SecretStr(DEFAULT_JWT_SECRET),
-        description="HMAC key for access tokens; at least 32 bytes and not the default in "
-        "production. Prefer the secrets file `jwt_secret`.",
+        description="HMAC key for access tokens; in production at least 32 bytes, 128 bits of "
+        "entropy and not the default (`openssl rand -hex 32`). Prefer the secrets file "
+        "`jwt_secret`.",
     )
     jwt_algorithm: Literal["HS256", "RS256"] = Field(
         "HS256",
@@ -121,7 +122,8 @@ class SecuritySettings(BaseModel):
     trusted_hosts: CsvList = Field(
         ["*"],
         description="Host headers accepted (comma-separated, `*.example.com` allowed); probes "
-        "on /health, /readiness and /metrics are exempt. Set it in production.",
+        "on /health, /readiness and /metrics are exempt. A malformed Host is always refused; "
+        "`*` is refused in production.",
     )
     hsts_max_age_s: int = Field(
         31_536_000, ge=0, description="HSTS max-age sent in production (0: no header)."

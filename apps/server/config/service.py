@@ -30,7 +30,8 @@ class ServiceSettings(BaseModel):
     )
     cors_origins: CsvList = Field(
         ["http://localhost:5173", "http://127.0.0.1:5173"],
-        description="Origins allowed by CORS (comma-separated); `*` is refused in production.",
+        description="Origins allowed by CORS, with credentials (comma-separated); `*` and "
+        "localhost origins are refused in production.",
     )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest request body accepted, in bytes (else 413)."
