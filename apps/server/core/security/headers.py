@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.core.errors import PROBLEM_CONTENT_TYPE, problem_body
@@ -115,10 +114,11 @@ class TrustedHostMiddleware:
         if scope["type"] != "http" or scope["path"] in PROBE_PATHS:
             await self.app(scope, receive, send)
             return
-        header = Headers(scope=scope).get("host")
+        # The raw pairs, not `Headers`: this runs on every request (names are lower case).
+        header = next((value for name, value in scope["headers"] if name == b"host"), None)
         # A malformed Host is refused even where any host is allowed; a missing one (HTTP/1.0)
         # only where any host is.
-        host = parse_host(header) if header is not None else None
+        host = parse_host(header.decode("latin-1")) if header is not None else None
         if header is not None and host is None:
             detail = "The Host header is malformed."
         elif self.allow_all or (host is not None and host_allowed(host, self.allowed)):
