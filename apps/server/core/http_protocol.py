@@ -114,8 +114,9 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
             max_headers=self.max_headers,
         )
         if self.cycle is not None and not self.cycle.response_complete:
-            # A pipelined earlier response is still being written: no room for ours.
-            self.transport.close()
+            # Earlier pipelined requests are still being answered: no room for a 431 after
+            # them, so the connection closes once the last of them is answered.
+            self.cycle.keep_alive = False
             return
         body = json.dumps(
             problem_body(

@@ -4,6 +4,7 @@ the settings, so only a real server shows them."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -149,3 +150,37 @@ def test_headers_within_the_limits_are_served(server: tuple[str, Path]) -> None:
     with httpx.Client(base_url=base_url) as client:  # one connection, several requests
         for _ in range(3):
             assert client.get("/api/v1/meta", headers=headers).status_code == 200
+
+
+def exchange(base_url: str, *pieces: bytes) -> bytes:
+    """Send `pieces` on one raw connection (one write each); everything read until it closes."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        for piece in pieces:
+            connection.sendall(piece)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+def test_a_header_that_never_ends_is_refused_once_past_the_limit(
+    server: tuple[str, Path],
+) -> None:
+    base_url, _ = server
+    start = b"GET /api/v1/meta HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
+    # 20 writes of 1 KiB, no end of line: refused from what arrived, not what was parsed.
+    answer = exchange(base_url, start, *([b"a" * 1024] * 20))
+    assert answer.startswith(b"HTTP/1.1 431 ")
+
+
+def test_pipelined_requests_before_an_oversized_one_are_answered(
+    server: tuple[str, Path],
+) -> None:
+    base_url, _ = server
+    small = b"GET /api/v1/meta HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    big = b"GET /api/v1/meta HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n"
+    answer = exchange(base_url, small + big)
+    # The first is answered, then the connection closes: no room for a 431 after it.
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answer.count(b"HTTP/1.1 ") == 1
