@@ -11,8 +11,12 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from server.config import Settings
+from server.config.refusal import describe_settings_error
 
 SERVER_DIR = Path(__file__).resolve().parent
 
@@ -29,25 +33,36 @@ def _prepare_multiprocess_metrics(directory: Path) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
+def uvicorn_options(settings: Settings, reload: bool = False) -> dict[str, Any]:
+    """Keyword arguments of `uvicorn.run` for the API (tests build servers from them too)."""
+    from server.core.http_protocol import uvicorn_http_protocol
+
+    return {
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "workers": None if reload else settings.workers,
+        "reload": reload,
+        "reload_dirs": [str(SERVER_DIR)] if reload else None,
+        # X-Forwarded-For/-Proto only from the listed proxies; the client is the right-most
+        # address that is not one of them. None listed: the peer is the client.
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # The request head is bounded while it is read (431 past it), not after.
+        "http": uvicorn_http_protocol(settings.max_header_bytes, settings.max_headers),
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "timeout_graceful_shutdown": settings.graceful_shutdown_s,
+        "log_config": None,  # our structlog configuration owns the loggers
+        "access_log": False,  # replaced by the `http.request` event
+    }
+
+
 def run_api(settings: Settings, reload: bool = False) -> None:
     import uvicorn
 
     if settings.workers > 1:
         _prepare_multiprocess_metrics(settings.metrics_multiproc_dir / "api")
-    uvicorn.run(
-        "server.main:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=None if reload else settings.workers,
-        reload=reload,
-        reload_dirs=[str(SERVER_DIR)] if reload else None,
-        proxy_headers=True,
-        forwarded_allow_ips="*" if settings.env == "production" else "127.0.0.1",
-        timeout_graceful_shutdown=settings.graceful_shutdown_s,
-        log_config=None,  # our structlog configuration owns the loggers
-        access_log=False,  # replaced by the `http.request` event
-    )
+    uvicorn.run("server.main:create_app", **uvicorn_options(settings, reload))
 
 
 def run_migrations(settings: Settings, revision: str = "head") -> None:
@@ -121,6 +136,17 @@ def update_settings_table(readme: Path) -> None:
     readme.write_text(text)
 
 
+def load_settings() -> Settings:
+    """The settings, or exit 2 naming each refused setting and why, never its value (no
+    traceback: pydantic's would quote the inputs, secrets included)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = ["refusing to start; the settings are invalid:", *describe_settings_error(error)]
+        sys.stderr.write("\n  ".join(lines) + "\n")
+        raise SystemExit(2) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -164,21 +190,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "settings-table":
         update_settings_table(args.update)
     elif args.command == "api":
-        run_api(Settings(), reload=args.reload)
+        run_api(load_settings(), reload=args.reload)
     elif args.command == "migrate":
-        run_migrations(Settings())
+        run_migrations(load_settings())
     elif args.command == "worker":
-        run_worker(Settings(), args.queues, args.pool, args.concurrency)
+        run_worker(load_settings(), args.queues, args.pool, args.concurrency)
     elif args.command == "beat":
-        run_beat(Settings())
+        run_beat(load_settings())
     elif args.command == "dev":
         from server.dev import run_dev
 
         return run_dev()
     elif args.command == "train":
-        return run_train(Settings(), args)
+        return run_train(load_settings(), args)
     elif args.command == "create-user":
-        return run_create_user(Settings(), args)
+        return run_create_user(load_settings(), args)
     return 0
 
 

@@ -15,7 +15,11 @@ from server.config import Environment, Settings
 from server.core.errors import register_error_handlers
 from server.core.logging import configure_logging
 from server.core.metrics import mark_worker_dead
-from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from server.core.middleware import (
+    BodySizeLimitMiddleware,
+    HeaderLimitMiddleware,
+    RequestContextMiddleware,
+)
 from server.core.security.headers import SecurityHeadersMiddleware, TrustedHostMiddleware
 from server.database.session import Database
 from server.routes import (
@@ -91,13 +95,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         debug=settings.debug,
         lifespan=_lifespan,
         openapi_tags=OPENAPI_TAGS,
-        responses=problem_responses(400, 413, 422, 500),
+        responses=problem_responses(400, 413, 422, 431, 500),
     )
     app.state.services = AppServices.build(settings, database)
 
     register_error_handlers(app)
     # Added innermost first: the request context wraps everything, so even a 413 or a CORS
     # refusal carries a request id and is logged and counted.
+    app.add_middleware(
+        HeaderLimitMiddleware, max_bytes=settings.max_header_bytes, max_count=settings.max_headers
+    )
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -31,7 +31,13 @@ from server.config.base import SERVER_DIR, CsvList, Environment
 from server.config.model import ModelSettings
 from server.config.monitoring import DriftConfig, MonitoringSettings, QualityConfig
 from server.config.renamed import RenamedSettingsGuard
-from server.config.security import DEFAULT_JWT_SECRET, MIN_SECRET_BYTES, SecuritySettings
+from server.config.security import (
+    DEFAULT_JWT_SECRET,
+    MIN_SECRET_BYTES,
+    SecuritySettings,
+    edge_problems,
+    jwt_secret_problem,
+)
 from server.config.service import ServiceSettings
 from server.config.serving import ServingSettings
 from server.config.training import GateConfig, TrainingConfig
@@ -88,11 +94,9 @@ class Settings(
         if self.env is not Environment.production:
             return self
         problems: list[str] = []
-        secret = self.jwt_secret.get_secret_value()
-        if secret == DEFAULT_JWT_SECRET or secret.startswith("changethis"):
-            problems.append("APP_JWT_SECRET is the default; set a random secret")
-        elif len(secret.encode()) < MIN_SECRET_BYTES:
-            problems.append(f"APP_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
+        secret_problem = jwt_secret_problem(self.jwt_secret.get_secret_value())
+        if secret_problem:
+            problems.append(secret_problem)
         if "*" in self.cors_origins:
             problems.append("APP_CORS_ORIGINS contains '*'; list the allowed origins")
         if self.debug:
@@ -101,6 +105,11 @@ class Settings(
             problems.append("APP_DATABASE_URL is SQLite; use PostgreSQL in production")
         if self.redis_url is None:
             problems.append("APP_REDIS_URL is unset; the embedded broker is for development")
+        problems += edge_problems(
+            trusted_hosts=self.trusted_hosts,
+            cors_origins=self.cors_origins,
+            forwarded_allow_ips=self.forwarded_allow_ips,
+        )
         if problems:
             raise ValueError("unsafe production settings: " + "; ".join(problems))
         return self

@@ -1,6 +1,10 @@
-"""Settings of authentication, authorization and abuse limits."""
+"""Settings of authentication, authorization and abuse limits, and what production refuses."""
 
+import ipaddress
+import math
+from collections import Counter
 from typing import Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
@@ -9,6 +13,9 @@ from server.config.base import CsvList, split_csv
 # Refused in production by the settings validator; only a laptop ever signs with it.
 DEFAULT_JWT_SECRET = "changethis-development-only-secret"  # noqa: S105  # nosec B105
 MIN_SECRET_BYTES = 32
+# An HMAC key should carry at least 128 bits. Estimated from the secret's own character
+# frequencies (Shannon): `openssl rand -hex 32` gives ~250, 32 identical characters 0.
+MIN_SECRET_ENTROPY_BITS = 128
 
 
 class SecuritySettings(BaseModel):
@@ -16,8 +23,9 @@ class SecuritySettings(BaseModel):
 
     jwt_secret: SecretStr = Field(
         SecretStr(DEFAULT_JWT_SECRET),
-        description="HMAC key for access tokens; at least 32 bytes and not the default in "
-        "production. Prefer the secrets file `jwt_secret`.",
+        description="HMAC key for access tokens; in production at least 32 bytes, 128 bits of "
+        "entropy and not the default (`openssl rand -hex 32`). Prefer the secrets file "
+        "`jwt_secret`.",
     )
     jwt_algorithm: Literal["HS256", "RS256"] = Field(
         "HS256",
@@ -98,19 +106,48 @@ class SecuritySettings(BaseModel):
     )
     login_lockout_s: int = Field(900, ge=1, description="How long a locked account stays locked.")
 
+    rate_limit_store_down: Literal["refuse", "allow"] | None = Field(
+        None,
+        description="What the per-caller API quota does when Redis cannot be reached: "
+        "`refuse` (503 with Retry-After) or `allow` (let requests through, logged). Unset: "
+        "refuse in production, allow elsewhere. Sign-in always refuses.",
+    )
+
+    forwarded_allow_ips: CsvList = Field(
+        [],
+        description="Proxies whose `X-Forwarded-For` and `-Proto` are believed: addresses or "
+        "CIDR networks (comma-separated). The client is the right-most address not in this "
+        "list. Empty: none, the peer is the client. `*` is refused in production.",
+    )
     trusted_hosts: CsvList = Field(
         ["*"],
         description="Host headers accepted (comma-separated, `*.example.com` allowed); probes "
-        "on /health, /readiness and /metrics are exempt. Set it in production.",
+        "on /health, /readiness and /metrics are exempt. A malformed Host is always refused; "
+        "`*` is refused in production.",
     )
     hsts_max_age_s: int = Field(
         31_536_000, ge=0, description="HSTS max-age sent in production (0: no header)."
     )
 
-    @field_validator("trusted_hosts", mode="before")
+    @field_validator("trusted_hosts", "forwarded_allow_ips", mode="before")
     @classmethod
     def _parse_hosts(cls, value: Any) -> Any:
         return split_csv(value)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry)  # an address is a network of one
+            except ValueError:
+                # The message names the rule, never the value (settings may hold secrets).
+                raise ValueError(
+                    "each entry must be an IP address or a CIDR network (host bits zero), or *"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _check_key_pair(self) -> Self:
@@ -119,3 +156,64 @@ class SecuritySettings(BaseModel):
         if self.password_max_length < self.password_min_length:
             raise ValueError("APP_PASSWORD_MAX_LENGTH is below APP_PASSWORD_MIN_LENGTH")
         return self
+
+
+def secret_entropy_bits(secret: str) -> float:
+    """Entropy of `secret` estimated from its own character frequencies, in bits."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    total = len(secret)
+    per_char = -sum(n / total * math.log2(n / total) for n in counts.values())
+    return per_char * total
+
+
+def _is_local_origin(origin: str) -> bool:
+    """Whether `origin` is on the browser's own machine (localhost, loopback): with
+    credentials allowed, any page served there (a dev server, a local app) could call the
+    production API as the signed-in user."""
+    try:
+        host = urlsplit(origin).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def jwt_secret_problem(secret: str) -> str | None:
+    """Why `secret` is unfit for production, or None. Never quotes the secret."""
+    if secret == DEFAULT_JWT_SECRET or secret.startswith("changethis"):
+        return "APP_JWT_SECRET is the default; set a random secret"
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        return f"APP_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes"
+    if secret_entropy_bits(secret) < MIN_SECRET_ENTROPY_BITS:
+        return (
+            f"APP_JWT_SECRET carries less than {MIN_SECRET_ENTROPY_BITS} bits of entropy "
+            "(too few distinct characters); use e.g. `openssl rand -hex 32`"
+        )
+    return None
+
+
+def edge_problems(
+    *, trusted_hosts: list[str], cors_origins: list[str], forwarded_allow_ips: list[str]
+) -> list[str]:
+    """Production refusals about who may reach the API and what it believes about them."""
+    problems: list[str] = []
+    if "*" in trusted_hosts:
+        problems.append("APP_TRUSTED_HOSTS contains '*'; list the host names the API serves")
+    if any(_is_local_origin(origin) for origin in cors_origins):
+        problems.append(
+            "APP_CORS_ORIGINS lists a localhost origin (a development default); list only "
+            "the origins of deployed web apps"
+        )
+    if "*" in forwarded_allow_ips:
+        problems.append(
+            "APP_FORWARDED_ALLOW_IPS contains '*' (any client could forge its address); "
+            "list the proxies' addresses or networks"
+        )
+    return problems

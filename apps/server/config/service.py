@@ -30,10 +30,21 @@ class ServiceSettings(BaseModel):
     )
     cors_origins: CsvList = Field(
         ["http://localhost:5173", "http://127.0.0.1:5173"],
-        description="Origins allowed by CORS (comma-separated); `*` is refused in production.",
+        description="Origins allowed by CORS, with credentials (comma-separated); `*` and "
+        "localhost origins are refused in production.",
     )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest request body accepted, in bytes (else 413)."
+    )
+    max_header_bytes: int = Field(
+        16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Largest request head (request line and headers) the server reads, in "
+        "bytes; past it the connection gets 431 and is closed.",
+    )
+    max_headers: int = Field(
+        100, ge=10, le=1000, description="Most header lines in one request (else 431)."
     )
 
     # --- logs and metrics -------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request context (id, logs, metrics, last-resort 500) and body limit.
+"""Pure ASGI middleware: request context (id, logs, metrics, last-resort 500), body and
+header limits.
 
 Written as plain ASGI rather than `BaseHTTPMiddleware`, which costs a task and a memory
 stream per request and breaks streaming responses.
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.core.errors import PROBLEM_CONTENT_TYPE, problem_body
+from server.core.http_protocol import HEADERS_TOO_LARGE, headers_too_large_detail
 from server.core.metrics import (
     HTTP_IN_PROGRESS,
     HTTP_LATENCY,
@@ -93,6 +95,7 @@ class RequestContextMiddleware:
                     method=scope["method"],
                     route=route,
                     path=scope["path"],
+                    client=client[0] if (client := scope.get("client")) else None,
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                 )
@@ -146,3 +149,27 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class HeaderLimitMiddleware:
+    """431 for a request whose headers exceed `max_bytes` in all or `max_count` lines.
+
+    The server's protocol (`core.http_protocol`) enforces the same limits while reading, so
+    an oversized head is never buffered; this check covers any other ASGI server.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_count: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_count = max_count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers: list[tuple[bytes, bytes]] = scope["headers"]
+            size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+            size += sum(len(name) + len(value) for name, value in headers) + 4 * len(headers)
+            if len(headers) > self.max_count or size > self.max_bytes:
+                detail = headers_too_large_detail(self.max_bytes, self.max_count)
+                await _problem(scope, HEADERS_TOO_LARGE, detail)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

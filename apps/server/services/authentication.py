@@ -13,7 +13,7 @@ import time
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.config import Settings
+from server.config import Environment, Settings
 from server.core.errors import ServiceUnavailableError, TooManyRequestsError, UnauthorizedError
 from server.core.rate_limit import LeasedQuota, RateLimiter, RateLimitUnavailable
 from server.core.security.principal import Principal
@@ -26,6 +26,7 @@ from server.services.users import effective_scopes
 log = structlog.get_logger(__name__)
 
 _CACHE_MAX = 10_000
+QUOTA_STORE_RETRY_AFTER_S = 5
 
 
 class Authenticator:
@@ -36,6 +37,10 @@ class Authenticator:
         self.database = database
         self.codec = codec
         self.quota = LeasedQuota(limiter, settings.rate_limit_lease)
+        store_down = settings.rate_limit_store_down or (
+            "refuse" if settings.env is Environment.production else "allow"
+        )
+        self.quota_fails_open = store_down == "allow"
         self._keys: dict[str, tuple[float, Principal | None]] = {}
         self._tokens: dict[str, tuple[float, Principal]] = {}
 
@@ -53,7 +58,8 @@ class Authenticator:
         )
 
     async def enforce_rate_limit(self, principal: Principal) -> None:
-        """429 past the caller's quota; an unreachable limiter lets the request through."""
+        """429 past the caller's quota; an unreachable limiter lets the request through or
+        answers 503, as `rate_limit_store_down` says."""
         if not self.settings.rate_limit_enabled:
             return
         try:
@@ -62,10 +68,16 @@ class Authenticator:
                 self.settings.rate_limit_requests,
                 self.settings.rate_limit_window_s,
             )
-        except RateLimitUnavailable:
-            # Failing open keeps the product up when Redis blips; the login limits fail closed.
-            log.warning("rate_limit.unavailable", scope="api")
-            return
+        except RateLimitUnavailable as exc:
+            # `allow` keeps the product up when Redis blips, `refuse` keeps every caller within
+            # its quota (production's default); the login limits always fail closed.
+            log.warning("rate_limit.unavailable", scope="api", fails_open=self.quota_fails_open)
+            if self.quota_fails_open:
+                return
+            raise ServiceUnavailableError(
+                "The rate limit store is unreachable; retry later.",
+                headers={"Retry-After": str(QUOTA_STORE_RETRY_AFTER_S)},
+            ) from exc
         if not decision.allowed:
             raise TooManyRequestsError(
                 "Too many requests for this caller; retry later.",

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.core.errors import PROBLEM_CONTENT_TYPE, problem_body
+from server.core.security.hosts import parse_host
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
@@ -89,7 +89,8 @@ class SecurityHeadersMiddleware:
 
 
 def host_allowed(host: str, patterns: Iterable[str]) -> bool:
-    """`host` (without port) against `example.com`, `*.example.com` or `*` patterns."""
+    """`host` (from `parse_host`: no port, lower case) against `example.com`,
+    `*.example.com` or `*` patterns."""
     for pattern in patterns:
         if pattern in ("*", host):
             return True
@@ -110,16 +111,24 @@ class TrustedHostMiddleware:
         self.allow_all = "*" in allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.allow_all or scope["type"] != "http" or scope["path"] in PROBE_PATHS:
+        if scope["type"] != "http" or scope["path"] in PROBE_PATHS:
             await self.app(scope, receive, send)
             return
-        host = Headers(scope=scope).get("host", "").rsplit(":", 1)[0].strip("[]").lower()
-        if host_allowed(host, self.allowed):
+        # The raw pairs, not `Headers`: this runs on every request (names are lower case).
+        header = next((value for name, value in scope["headers"] if name == b"host"), None)
+        # A malformed Host is refused even where any host is allowed; a missing one (HTTP/1.0)
+        # only where any host is.
+        host = parse_host(header.decode("latin-1")) if header is not None else None
+        if header is not None and host is None:
+            detail = "The Host header is malformed."
+        elif self.allow_all or (host is not None and host_allowed(host, self.allowed)):
             await self.app(scope, receive, send)
             return
+        else:
+            detail = "The Host header is not one this service answers to."
         body = problem_body(
             400,
-            "The Host header is not one this service answers to.",
+            detail,
             instance=scope["path"],
             request_id=scope.get("state", {}).get("request_id"),
         )
