@@ -16,7 +16,7 @@ from server.core.errors import register_error_handlers
 from server.core.logging import configure_logging
 from server.core.metrics import mark_worker_dead
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from server.core.rate_limit import LoginGuard, build_rate_limiter
+from server.core.rate_limit import Backoff, LoginGuard, build_rate_limiter
 from server.core.security.headers import SecurityHeadersMiddleware, TrustedHostMiddleware
 from server.core.security.passwords import Passwords
 from server.core.security.tokens import TokenCodec
@@ -191,9 +191,13 @@ def _wire_security(app: FastAPI, settings: Settings) -> None:
     )
     app.state.login_guard = LoginGuard(
         app.state.rate_limiter,
-        max_failures=settings.login_max_failures,
-        failure_window_s=settings.login_failure_window_s,
-        lockout_s=settings.login_lockout_s,
+        Backoff(
+            base_s=settings.login_backoff_base_s,
+            max_s=settings.login_backoff_max_s,
+            decay_s=settings.login_failure_memory_s,
+        ),
+        free_per_account_address=settings.login_free_failures,
+        free_per_address=settings.login_address_free_failures,
     )
     app.state.authenticator = Authenticator(
         settings, app.state.database, codec, app.state.rate_limiter

@@ -86,17 +86,40 @@ class SecuritySettings(BaseModel):
     login_rate_limit_ip: int = Field(
         20, ge=1, description="Login attempts per window from one client address."
     )
-    login_rate_limit_account: int = Field(
-        10, ge=1, description="Login attempts per window for one account."
-    )
     login_rate_limit_window_s: int = Field(60, ge=1, description="Window of the login limits.")
-    login_max_failures: int = Field(
-        5, ge=1, description="Failed logins within `login_failure_window_s` that lock."
+    login_free_failures: int = Field(
+        3,
+        ge=1,
+        description="Failed sign-ins to one account from one client address allowed back to "
+        "back; after them each failure doubles the wait before the next attempt. Accounts "
+        "are never locked: an address without failures always gets to try.",
     )
-    login_failure_window_s: int = Field(
-        900, ge=1, description="Window in which failed logins are counted."
+    login_address_free_failures: int = Field(
+        20,
+        ge=1,
+        description="Failed sign-ins from one client address (any accounts) allowed back to "
+        "back before its attempts slow down the same way.",
     )
-    login_lockout_s: int = Field(900, ge=1, description="How long a locked account stays locked.")
+    login_backoff_base_s: float = Field(
+        1.0, gt=0, le=3600, description="First wait after the free failures, in seconds."
+    )
+    login_backoff_max_s: float = Field(
+        900, gt=0, le=86_400, description="Longest wait between attempts, in seconds."
+    )
+    login_failure_memory_s: int = Field(
+        86_400,
+        ge=1,
+        description="Seconds after its last wait ends that a run of failures is forgotten.",
+    )
+    auth_failure_limit: int = Field(
+        20,
+        ge=1,
+        description="Failed credential checks (unknown API keys, bad or expired tokens) one "
+        "client address may cause per `auth_failure_window_s` before getting 429.",
+    )
+    auth_failure_window_s: int = Field(
+        60, ge=1, description="Window of `auth_failure_limit`, in seconds."
+    )
 
     trusted_hosts: CsvList = Field(
         ["*"],
@@ -116,6 +139,8 @@ class SecuritySettings(BaseModel):
     def _check_key_pair(self) -> Self:
         if self.jwt_algorithm == "RS256" and not (self.jwt_private_key and self.jwt_public_key):
             raise ValueError("APP_JWT_ALGORITHM=RS256 needs APP_JWT_PRIVATE_KEY and _PUBLIC_KEY")
+        if self.login_backoff_max_s < self.login_backoff_base_s:
+            raise ValueError("APP_LOGIN_BACKOFF_MAX_S is below APP_LOGIN_BACKOFF_BASE_S")
         if self.password_max_length < self.password_min_length:
             raise ValueError("APP_PASSWORD_MAX_LENGTH is below APP_PASSWORD_MIN_LENGTH")
         return self
