@@ -75,7 +75,8 @@ async def get_principal(
 ) -> Principal:
     """The authenticated caller, holding every scope the route asks for; else 401 or 403."""
     authenticator: Authenticator = request.app.state.authenticator
-    principal = await authenticator.authenticate(bearer, api_key)
+    address = request.client.host if request.client else "unknown"
+    principal = await authenticator.authenticate(bearer, api_key, address)
     missing = [scope for scope in security_scopes.scopes if scope not in principal.scopes]
     if missing:
         raise ForbiddenError(

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.config import Settings
 from server.core.errors import ServiceUnavailableError, TooManyRequestsError, UnauthorizedError
-from server.core.rate_limit import LeasedQuota, RateLimiter, RateLimitUnavailable
+from server.core.rate_limit import FailureBudget, LeasedQuota, RateLimiter, RateLimitUnavailable
 from server.core.security.principal import Principal
 from server.core.security.tokens import InvalidTokenError, TokenCodec, secret_digest
 from server.database.auth_models import User
@@ -26,6 +26,7 @@ from server.services.users import effective_scopes
 log = structlog.get_logger(__name__)
 
 _CACHE_MAX = 10_000
+_TOO_MANY_FAILURES = "Too many failed credential checks from this address; retry later."
 
 
 class Authenticator:
@@ -36,21 +37,72 @@ class Authenticator:
         self.database = database
         self.codec = codec
         self.quota = LeasedQuota(limiter, settings.rate_limit_lease)
+        self.failures = FailureBudget(
+            limiter,
+            limit=settings.auth_failure_limit,
+            window_s=settings.auth_failure_window_s,
+            scope="authfail",
+        )
         self._keys: dict[str, tuple[float, Principal | None]] = {}
         self._tokens: dict[str, tuple[float, Principal]] = {}
 
-    async def authenticate(self, bearer: str | None, api_key: str | None) -> Principal:
-        if bearer:
-            return self._principal_for_token(bearer)
-        if api_key:
+    async def authenticate(
+        self, bearer: str | None, api_key: str | None, address: str
+    ) -> Principal:
+        """The caller of these credentials; 401 when they are bad, 429 when `address` has
+        failed too often (only credentials already verified get through then)."""
+        if not bearer and not api_key:
+            raise UnauthorizedError(
+                "Authentication required: send `Authorization: Bearer <token>` or `X-API-Key`.",
+                error=None,
+            )
+        known = self._remembered(bearer, api_key)
+        if known is not None:
+            return known
+        self._refuse_if_blocked(address)
+        try:
+            if bearer:
+                return self._principal_for_token(bearer)
+            assert api_key is not None  # noqa: S101 - one of the two is set
             principal = await self._principal_for_key(api_key)
             if principal is None:
                 raise UnauthorizedError("The API key is unknown, revoked or expired.")
             return principal
-        raise UnauthorizedError(
-            "Authentication required: send `Authorization: Bearer <token>` or `X-API-Key`.",
-            error=None,
-        )
+        except UnauthorizedError as exc:
+            await self._count_failure(address, exc)
+            raise
+
+    def _remembered(self, bearer: str | None, api_key: str | None) -> Principal | None:
+        """A principal verified before and still valid, without any lookup."""
+        if bearer:
+            verified = self._tokens.get(bearer)
+            if verified is not None and verified[0] > time.time():
+                return verified[1]
+            return None
+        cached = self._keys.get(secret_digest(api_key or ""))
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        return None
+
+    def _refuse_if_blocked(self, address: str) -> None:
+        if not self.settings.rate_limit_enabled:
+            return
+        wait = self.failures.blocked_for(address)
+        if wait > 0:
+            raise TooManyRequestsError(_TOO_MANY_FAILURES, retry_after_s=wait)
+
+    async def _count_failure(self, address: str, failure: UnauthorizedError) -> None:
+        """Charge a failed check to the address; 429 instead of 401 once over its budget."""
+        if not self.settings.rate_limit_enabled:
+            return
+        try:
+            wait = await self.failures.record(address)
+        except RateLimitUnavailable:
+            log.warning("rate_limit.unavailable", scope="auth_failures")
+            return
+        if wait > 0:
+            log.warning("auth.failures_limited", client=address)
+            raise TooManyRequestsError(_TOO_MANY_FAILURES, retry_after_s=wait) from failure
 
     async def enforce_rate_limit(self, principal: Principal) -> None:
         """429 past the caller's quota; an unreachable limiter lets the request through."""

@@ -12,6 +12,7 @@ caller chooses to fail open (API quotas) or closed (login). See `base` for the a
 """
 
 from server.core.rate_limit.base import Backoff, RateDecision, RateLimiter, RateLimitUnavailable
+from server.core.rate_limit.failures import FailureBudget
 from server.core.rate_limit.leases import LeasedQuota
 from server.core.rate_limit.login_guard import LoginGuard
 from server.core.rate_limit.memory import MemoryRateLimiter
@@ -19,6 +20,7 @@ from server.core.rate_limit.redis_store import RedisRateLimiter
 
 __all__ = [
     "Backoff",
+    "FailureBudget",
     "LeasedQuota",
     "LoginGuard",
     "MemoryRateLimiter",

@@ -21,9 +21,9 @@ async def test_a_remembered_token_still_expires(make_settings: SettingsFactory) 
     )
     # Issued 58 s ago with a 60 s lifetime (to the second): valid for one or two more seconds.
     token, _ = codec.issue("u1", ["predict"], now=datetime.now(UTC) - timedelta(seconds=58))
-    first = await authenticator.authenticate(token, None)
-    again = await authenticator.authenticate(token, None)
+    first = await authenticator.authenticate(token, None, "127.0.0.1")
+    again = await authenticator.authenticate(token, None, "127.0.0.1")
     assert first is again  # the second answer came from memory
     await asyncio.sleep(3.5)  # past exp by a whole second: jose compares whole seconds
     with pytest.raises(UnauthorizedError, match="expired"):
-        await authenticator.authenticate(token, None)
+        await authenticator.authenticate(token, None, "127.0.0.1")
