@@ -19,6 +19,7 @@ from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddle
 from server.core.rate_limit import Backoff, LoginGuard, build_rate_limiter
 from server.core.security.headers import SecurityHeadersMiddleware, TrustedHostMiddleware
 from server.core.security.passwords import Passwords
+from server.core.security.revocation import build_revocation_bus
 from server.core.security.tokens import TokenCodec
 from server.database.session import Database
 from server.routes import (
@@ -73,12 +74,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(settings.gc_young_threshold, middle, oldest)
+    await app.state.revocations.start()
     if await ensure_first_superuser(app.state.database, settings, app.state.passwords):
         log.info("app.superuser_created", email=settings.first_superuser_email)
     log.info("app.started", env=settings.env, version=__version__)
     try:
         yield
     finally:
+        await app.state.revocations.aclose()
         await app.state.rate_limiter.aclose()
         await app.state.predictions.aclose()
         await app.state.database.dispose()
@@ -199,7 +202,13 @@ def _wire_security(app: FastAPI, settings: Settings) -> None:
         free_per_account_address=settings.login_free_failures,
         free_per_address=settings.login_address_free_failures,
     )
-    app.state.authenticator = Authenticator(
-        settings, app.state.database, codec, app.state.rate_limiter
+    # Revocations reach every API process at once (Redis pub/sub), or this one (memory).
+    app.state.revocations = build_revocation_bus(
+        settings.redis_url, channel=f"{settings.app_name}:revocations"
     )
-    app.state.sessions = SessionService(settings, app.state.database, app.state.passwords, codec)
+    app.state.authenticator = Authenticator(
+        settings, app.state.database, codec, app.state.rate_limiter, app.state.revocations
+    )
+    app.state.sessions = SessionService(
+        settings, app.state.database, app.state.passwords, codec, app.state.revocations
+    )

@@ -67,8 +67,17 @@ class SecuritySettings(BaseModel):
     api_key_cache_s: float = Field(
         5.0,
         ge=0,
-        description="Seconds an API process trusts a looked-up API key; a revoked key stops "
-        "working at most this long after revocation.",
+        description="Seconds an API process trusts a looked-up API key. Revoking a key, or "
+        "disabling its user, empties every process's cache at once (Redis pub/sub), so this "
+        "bounds staleness only if that message is lost.",
+    )
+    auth_state_cache_s: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds an API process trusts a user's cached state (active, token "
+        "generation, scopes, revoked sessions). Disabling, deleting or signing out empties "
+        "every process's entry at once (Redis pub/sub); without a listening bus the "
+        "database is asked on every request.",
     )
 
     rate_limit_enabled: bool = Field(True, description="Apply the rate limits below.")

@@ -1,14 +1,23 @@
 """Users: who am I, and user administration."""
 
-from fastapi import APIRouter, Request, status
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
 
 from server.core.security.passwords import Passwords
 from server.database.auth_models import User
 from server.routes import API_V1
-from server.routes.deps import CurrentPrincipal, PageDep, SessionDep, SettingsDep, UsersAdmin
+from server.routes.deps import (
+    CurrentPrincipal,
+    PageDep,
+    SessionDep,
+    SessionServiceDep,
+    SettingsDep,
+    UsersAdmin,
+)
 from server.schemas.problem import problem_responses
-from server.schemas.users import UserCreate, UserOut, UserPage
-from server.services import users
+from server.schemas.users import UserCreate, UserOut, UserPage, UserUpdate
+from server.services import user_admin, users
 
 router = APIRouter(
     prefix=f"{API_V1}/users", tags=["users"], responses=problem_responses(401, 403, 429)
@@ -59,3 +68,56 @@ async def create_user(
         is_superuser=body.is_superuser,
     )
     return _out(user)
+
+
+@router.patch(
+    "/{user_id}",
+    summary="Change a user; disabling or a new password revokes its credentials (users:admin)",
+    responses=problem_responses(404, 409, 422),
+)
+async def update_user(
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    session: SessionDep,
+    sessions: SessionServiceDep,
+    principal: UsersAdmin,
+) -> UserOut:
+    user = await user_admin.update_user(
+        session,
+        sessions.passwords,
+        sessions.settings,
+        sessions.revocations,
+        principal=principal,
+        user_id=str(user_id),
+        is_active=body.is_active,
+        full_name=body.full_name,
+        scopes=body.scopes,
+        password=body.password,
+    )
+    return _out(user)
+
+
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a user with its API keys and sessions (users:admin)",
+    responses=problem_responses(404, 409),
+)
+async def delete_user(
+    user_id: uuid.UUID, session: SessionDep, sessions: SessionServiceDep, principal: UsersAdmin
+) -> Response:
+    await user_admin.delete_user(session, sessions.revocations, principal, str(user_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/{user_id}/sessions",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Sign a user out everywhere: every token of it stops working (users:admin)",
+    responses=problem_responses(404),
+)
+async def sign_out_everywhere(
+    user_id: uuid.UUID, session: SessionDep, sessions: SessionServiceDep, _: UsersAdmin
+) -> Response:
+    await user_admin.sign_out_everywhere(session, sessions.revocations, str(user_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,11 +8,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database.serving_models import Prediction
 from server.main import create_app
-from server.tests.conftest import SettingsFactory, build_app, client_for
+from server.tests.conftest import build_app, client_for
 from server.tests.support.auth import bearer_headers
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.users import PASSWORD, bearer_for, create_user, sign_in
@@ -129,10 +130,16 @@ async def test_an_oversized_body_is_refused_before_it_is_read(client: httpx.Asyn
 
 
 async def test_an_rs256_service_refuses_hs256_signed_with_its_public_key(
-    make_settings: SettingsFactory,
+    test_database: ProvisionedDatabase,
 ) -> None:
     private, public = rsa_pair()
-    settings = make_settings(jwt_algorithm="RS256", jwt_private_key=private, jwt_public_key=public)
+    settings = test_database.settings.model_copy(
+        update={
+            "jwt_algorithm": "RS256",
+            "jwt_private_key": SecretStr(private),
+            "jwt_public_key": public,
+        }
+    )
     now = int(datetime.now(UTC).timestamp())
     claims = {
         "iss": settings.jwt_issuer,
