@@ -159,7 +159,8 @@ def machine() -> dict[str, Any]:
 
 
 BENCH_EMAIL = "bench@example.com"
-BENCH_PASSWORD = "Bench-Runner-Password-1"  # noqa: S105  # nosec B105 - a throwaway stack
+# A throwaway stack of its own, gone when the run ends.
+BENCH_PASSWORD = "Bench-Runner-Password-1"  # noqa: S105  # nosec B105
 
 
 def sign_in(base_url: str) -> dict[str, str]:
