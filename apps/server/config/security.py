@@ -68,8 +68,8 @@ class SecuritySettings(BaseModel):
         5.0,
         ge=0,
         description="Seconds an API process trusts a looked-up API key. Revoking a key, or "
-        "disabling its user, empties every process's cache at once (Redis pub/sub), so this "
-        "bounds staleness only if that message is lost.",
+        "disabling its user, empties every process's cache at once (Redis pub/sub); this "
+        "lifetime matters only if that message is lost.",
     )
     auth_state_cache_s: float = Field(
         30.0,
