@@ -75,8 +75,17 @@ class SecuritySettings(BaseModel):
     api_key_cache_s: float = Field(
         5.0,
         ge=0,
-        description="Seconds an API process trusts a looked-up API key; a revoked key stops "
-        "working at most this long after revocation.",
+        description="Seconds an API process trusts a looked-up API key. Revoking a key, or "
+        "disabling its user, empties every process's cache at once (Redis pub/sub); this "
+        "lifetime matters only if that message is lost.",
+    )
+    auth_state_cache_s: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds an API process trusts a user's cached state (active, token "
+        "generation, scopes, revoked sessions). Disabling, deleting or signing out empties "
+        "every process's entry at once (Redis pub/sub); without a listening bus the "
+        "database is asked on every request.",
     )
 
     rate_limit_enabled: bool = Field(True, description="Apply the rate limits below.")
@@ -94,17 +103,40 @@ class SecuritySettings(BaseModel):
     login_rate_limit_ip: int = Field(
         20, ge=1, description="Login attempts per window from one client address."
     )
-    login_rate_limit_account: int = Field(
-        10, ge=1, description="Login attempts per window for one account."
-    )
     login_rate_limit_window_s: int = Field(60, ge=1, description="Window of the login limits.")
-    login_max_failures: int = Field(
-        5, ge=1, description="Failed logins within `login_failure_window_s` that lock."
+    login_free_failures: int = Field(
+        3,
+        ge=1,
+        description="Failed sign-ins to one account from one client address allowed back to "
+        "back; after them each failure doubles the wait before the next attempt. Accounts "
+        "are never locked: an address without failures always gets to try.",
     )
-    login_failure_window_s: int = Field(
-        900, ge=1, description="Window in which failed logins are counted."
+    login_address_free_failures: int = Field(
+        20,
+        ge=1,
+        description="Failed sign-ins from one client address (any accounts) allowed back to "
+        "back before its attempts slow down the same way.",
     )
-    login_lockout_s: int = Field(900, ge=1, description="How long a locked account stays locked.")
+    login_backoff_base_s: float = Field(
+        1.0, gt=0, le=3600, description="First wait after the free failures, in seconds."
+    )
+    login_backoff_max_s: float = Field(
+        900, gt=0, le=86_400, description="Longest wait between attempts, in seconds."
+    )
+    login_failure_memory_s: int = Field(
+        86_400,
+        ge=1,
+        description="Seconds after its last wait ends that a run of failures is forgotten.",
+    )
+    auth_failure_limit: int = Field(
+        20,
+        ge=1,
+        description="Failed credential checks (unknown API keys, bad or expired tokens) one "
+        "client address may cause per `auth_failure_window_s` before getting 429.",
+    )
+    auth_failure_window_s: int = Field(
+        60, ge=1, description="Window of `auth_failure_limit`, in seconds."
+    )
 
     rate_limit_store_down: Literal["refuse", "allow"] | None = Field(
         None,
@@ -153,6 +185,8 @@ class SecuritySettings(BaseModel):
     def _check_key_pair(self) -> Self:
         if self.jwt_algorithm == "RS256" and not (self.jwt_private_key and self.jwt_public_key):
             raise ValueError("APP_JWT_ALGORITHM=RS256 needs APP_JWT_PRIVATE_KEY and _PUBLIC_KEY")
+        if self.login_backoff_max_s < self.login_backoff_base_s:
+            raise ValueError("APP_LOGIN_BACKOFF_MAX_S is below APP_LOGIN_BACKOFF_BASE_S")
         if self.password_max_length < self.password_min_length:
             raise ValueError("APP_PASSWORD_MAX_LENGTH is below APP_PASSWORD_MIN_LENGTH")
         return self

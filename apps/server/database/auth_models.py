@@ -28,13 +28,23 @@ class User(Base):
     is_superuser: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    token_generation: Mapped[int] = mapped_column(
+        default=0,
+        server_default="0",
+        doc="Bumped to revoke every access token issued before (disable, new password, "
+        "sign-out everywhere); tokens carry the generation they were issued in.",
+    )
 
 
 class RefreshToken(Base):
     """One link of a rotation chain; every link of a login shares its `family_id`."""
 
     __tablename__ = "refresh_tokens"
-    __table_args__ = (Index("ix_refresh_tokens_family", "family_id"),)
+    __table_args__ = (
+        Index("ix_refresh_tokens_family", "family_id"),
+        # The sessions of a user revoked lately: their access tokens are refused.
+        Index("ix_refresh_tokens_user_revoked", "user_id", "revoked_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     family_id: Mapped[uuid.UUID]

@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from server.routes import API_V1
-from server.routes.deps import CurrentPrincipal, PageDep, SessionDep
+from server.routes.deps import CurrentPrincipal, PageDep, ServicesDep, SessionDep
 from server.schemas.auth import ApiKeyCreate, ApiKeyCreated, ApiKeyPage
 from server.schemas.problem import problem_responses
 from server.services import api_keys
@@ -39,7 +39,7 @@ async def list_keys(session: SessionDep, principal: CurrentPrincipal, page: Page
     responses=problem_responses(404),
 )
 async def revoke_key(
-    key_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    key_id: uuid.UUID, session: SessionDep, services: ServicesDep, principal: CurrentPrincipal
 ) -> Response:
-    await api_keys.revoke_key(session, principal, key_id)
+    await api_keys.revoke_key(session, services.revocations, principal, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

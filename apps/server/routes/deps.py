@@ -87,13 +87,15 @@ async def get_passwords(services: ServicesDep) -> Passwords:
 
 async def get_principal(
     security_scopes: SecurityScopes,
+    request: Request,
     services: ServicesDep,
     bearer: Annotated[str | None, Depends(bearer_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
     """The authenticated caller, holding every scope the route asks for; else 401 or 403."""
     authenticator = services.authenticator
-    principal = await authenticator.authenticate(bearer, api_key)
+    address = request.client.host if request.client else "unknown"
+    principal = await authenticator.authenticate(bearer, api_key, address)
     missing = [scope for scope in security_scopes.scopes if scope not in principal.scopes]
     if missing:
         raise ForbiddenError(

@@ -1,19 +1,22 @@
 """Users: who am I, and user administration."""
 
-from fastapi import APIRouter, status
+import uuid
+
+from fastapi import APIRouter, Response, status
 
 from server.routes import API_V1
 from server.routes.deps import (
     CurrentPrincipal,
     PageDep,
     PasswordsDep,
+    ServicesDep,
     SessionDep,
     SettingsDep,
     UsersAdmin,
 )
 from server.schemas.problem import problem_responses
-from server.schemas.users import UserCreate, UserOut, UserPage
-from server.services import users
+from server.schemas.users import UserCreate, UserOut, UserPage, UserUpdate
+from server.services import user_admin, users
 
 router = APIRouter(
     prefix=f"{API_V1}/users", tags=["users"], responses=problem_responses(401, 403, 429)
@@ -44,3 +47,55 @@ async def create_user(
     _: UsersAdmin,
 ) -> UserOut:
     return await users.register_user(session, passwords, settings, body)
+
+
+@router.patch(
+    "/{user_id}",
+    summary="Change a user; disabling or a new password revokes its credentials (users:admin)",
+    responses=problem_responses(404, 409, 422),
+)
+async def update_user(
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    session: SessionDep,
+    services: ServicesDep,
+    principal: UsersAdmin,
+) -> UserOut:
+    return await user_admin.update_user(
+        session,
+        services.passwords,
+        services.settings,
+        services.revocations,
+        principal=principal,
+        user_id=str(user_id),
+        is_active=body.is_active,
+        full_name=body.full_name,
+        scopes=body.scopes,
+        password=body.password,
+    )
+
+
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a user with its API keys and sessions (users:admin)",
+    responses=problem_responses(404, 409),
+)
+async def delete_user(
+    user_id: uuid.UUID, session: SessionDep, services: ServicesDep, principal: UsersAdmin
+) -> Response:
+    await user_admin.delete_user(session, services.revocations, principal, str(user_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/{user_id}/sessions",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Sign a user out everywhere: every token of it stops working (users:admin)",
+    responses=problem_responses(404),
+)
+async def sign_out_everywhere(
+    user_id: uuid.UUID, session: SessionDep, services: ServicesDep, _: UsersAdmin
+) -> Response:
+    await user_admin.sign_out_everywhere(session, services.revocations, str(user_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -19,6 +19,16 @@ class UserCreate(RequestModel):
     is_superuser: bool = False
 
 
+class UserUpdate(RequestModel):
+    """Only the fields given change. Disabling the user or setting a password revokes every
+    access token, refresh token and session of the user at once."""
+
+    is_active: bool | None = None
+    full_name: Annotated[SafeText, Field(max_length=200)] | None = None
+    scopes: list[Scope] | None = Field(None, max_length=len(Scope))
+    password: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+
+
 class UserOut(BaseModel):
     id: uuid.UUID
     email: str

@@ -18,6 +18,7 @@ from server.core.errors import (
     UnprocessableError,
 )
 from server.core.security.principal import Principal
+from server.core.security.revocation import RevocationBus, key_message
 from server.core.security.tokens import new_secret, secret_digest
 from server.database.auth_models import ApiKey, User
 from server.database.base import utcnow
@@ -92,8 +93,12 @@ async def list_keys(
     return list(rows), total
 
 
-async def revoke_key(session: AsyncSession, principal: Principal, key_id: uuid.UUID) -> None:
-    """Revoke one of the caller's keys (any key for an administrator); others answer 404."""
+async def revoke_key(
+    session: AsyncSession, revocations: RevocationBus, principal: Principal, key_id: uuid.UUID
+) -> None:
+    """Revoke one of the caller's keys (any key for an administrator); others answer 404.
+
+    Every API process forgets the key at once (the revocation bus)."""
     _only_users(principal)
     key = await session.get(ApiKey, key_id)
     owner = principal.owner_filter
@@ -103,6 +108,7 @@ async def revoke_key(session: AsyncSession, principal: Principal, key_id: uuid.U
         key.revoked_at = utcnow()
         await session.commit()
         log.info("api_key.revoked", key_id=str(key.id))
+    await revocations.publish(key_message(key.id))
 
 
 def key_out(key: ApiKey) -> ApiKeyOut:

@@ -1,61 +1,117 @@
 """Turning the credentials of a request into a `Principal`, and the per-caller rate limit.
 
-Access tokens are checked without the database (that is what a short lifetime buys), and a
-token already verified is remembered until it expires: a client sends the same token with
-every request, and verifying it costs ~110 us (python-jose) against ~1 us for a lookup. API
-keys are looked up by digest and the verdict, positive or negative, is cached for
-`api_key_cache_s`, so a busy machine client costs one query every few seconds, and a
-revoked key stops working within that time.
+A token's signature is verified once and the verdict remembered until it expires (python-jose
+costs ~110 us; a dict lookup ~1 us). On every request the token is then held against its
+user's current state (`credential_state`): a token of a disabled, deleted or signed-out user,
+or of an older token generation, is refused at once, and its scopes are cut down to what
+the user holds now. API keys are looked up by digest and the verdict, positive or negative,
+cached for `api_key_cache_s`. Both caches are emptied through the revocation bus the moment
+any API process revokes something, and are not trusted while the bus is not listening.
+
+Failed checks are charged to the client address (`auth_failure_limit`): past its budget an
+address gets 429 for anything not already verified, without a lookup.
 """
 
 import time
+from dataclasses import dataclass
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.config import Environment, Settings
 from server.core.errors import ServiceUnavailableError, TooManyRequestsError, UnauthorizedError
-from server.core.rate_limit import LeasedQuota, RateLimiter, RateLimitUnavailable
+from server.core.rate_limit import FailureBudget, LeasedQuota, RateLimiter, RateLimitUnavailable
 from server.core.security.principal import Principal
+from server.core.security.revocation import EVERYTHING, RevocationBus
 from server.core.security.tokens import InvalidTokenError, TokenCodec, secret_digest
 from server.database.auth_models import User
 from server.database.session import Database
 from server.services.api_keys import find_active_key
+from server.services.credential_state import UserState, UserStates
 from server.services.users import effective_scopes
 
 log = structlog.get_logger(__name__)
 
 _CACHE_MAX = 10_000
 QUOTA_STORE_RETRY_AFTER_S = 5
+_TOO_MANY_FAILURES = "Too many failed credential checks from this address; retry later."
+_NO_USER = "The user of these credentials no longer exists or is disabled."
+_REVOKED = "The access token was revoked; sign in again."
+_UNAVAILABLE = "Credentials cannot be checked right now."
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token whose signature and claims were checked, and what it granted last time."""
+
+    expires_at: float
+    user_id: str
+    generation: int
+    session_id: str | None
+    scopes: frozenset[str]
+    state: UserState | None = None
+    principal: Principal | None = None
 
 
 class Authenticator:
     def __init__(
-        self, settings: Settings, database: Database, codec: TokenCodec, limiter: RateLimiter
+        self,
+        settings: Settings,
+        database: Database,
+        codec: TokenCodec,
+        limiter: RateLimiter,
+        revocations: RevocationBus,
     ) -> None:
         self.settings = settings
         self.database = database
         self.codec = codec
+        self.revocations = revocations
         self.quota = LeasedQuota(limiter, settings.rate_limit_lease)
         store_down = settings.rate_limit_store_down or (
             "refuse" if settings.env is Environment.production else "allow"
         )
         self.quota_fails_open = store_down == "allow"
+        self.failures = FailureBudget(
+            limiter,
+            limit=settings.auth_failure_limit,
+            window_s=settings.auth_failure_window_s,
+            scope="authfail",
+        )
+        self.users = UserStates(
+            database,
+            revocations,
+            ttl_s=settings.auth_state_cache_s,
+            session_window_s=settings.access_token_ttl_s + settings.jwt_leeway_s,
+        )
         self._keys: dict[str, tuple[float, Principal | None]] = {}
-        self._tokens: dict[str, tuple[float, Principal]] = {}
+        self._tokens: dict[str, _Verified] = {}
+        revocations.subscribe(self._on_revocation)
 
-    async def authenticate(self, bearer: str | None, api_key: str | None) -> Principal:
-        if bearer:
-            return self._principal_for_token(bearer)
-        if api_key:
+    async def authenticate(
+        self, bearer: str | None, api_key: str | None, address: str
+    ) -> Principal:
+        """The caller of these credentials; 401 when they are bad, 429 when `address` has
+        failed too often (only credentials already verified get through then)."""
+        if not bearer and not api_key:
+            raise UnauthorizedError(
+                "Authentication required: send `Authorization: Bearer <token>` or `X-API-Key`.",
+                error=None,
+            )
+        known = self._remembered(bearer, api_key)
+        if known is not None:
+            return known
+        self._refuse_if_blocked(address)
+        try:
+            if bearer:
+                return await self._principal_for_token(bearer)
+            assert api_key is not None  # noqa: S101 - one of the two is set
             principal = await self._principal_for_key(api_key)
             if principal is None:
                 raise UnauthorizedError("The API key is unknown, revoked or expired.")
             return principal
-        raise UnauthorizedError(
-            "Authentication required: send `Authorization: Bearer <token>` or `X-API-Key`.",
-            error=None,
-        )
+        except UnauthorizedError as exc:
+            await self._count_failure(address, exc)
+            raise
 
     async def enforce_rate_limit(self, principal: Principal) -> None:
         """429 past the caller's quota; an unreachable limiter lets the request through or
@@ -84,30 +140,99 @@ class Authenticator:
                 retry_after_s=decision.retry_after_s,
             )
 
-    def _principal_for_token(self, token: str) -> Principal:
+    def _remembered(self, bearer: str | None, api_key: str | None) -> Principal | None:
+        """The hot path: a principal granted before, with nothing changed since."""
+        if bearer:
+            verified = self._tokens.get(bearer)
+            if (
+                verified is not None
+                and verified.principal is not None
+                and verified.expires_at > time.time()
+                and self.users.cached(verified.user_id) is verified.state
+            ):
+                return verified.principal
+            return None
+        if not self.revocations.listening:
+            return None
+        cached = self._keys.get(secret_digest(api_key or ""))
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        return None
+
+    def _refuse_if_blocked(self, address: str) -> None:
+        if not self.settings.rate_limit_enabled:
+            return
+        wait = self.failures.blocked_for(address)
+        if wait > 0:
+            raise TooManyRequestsError(_TOO_MANY_FAILURES, retry_after_s=wait)
+
+    async def _count_failure(self, address: str, failure: UnauthorizedError) -> None:
+        """Charge a failed check to the address; 429 instead of 401 once over its budget."""
+        if not self.settings.rate_limit_enabled:
+            return
+        try:
+            wait = await self.failures.record(address)
+        except RateLimitUnavailable:
+            log.warning("rate_limit.unavailable", scope="auth_failures")
+            return
+        if wait > 0:
+            log.warning("auth.failures_limited", client=address)
+            raise TooManyRequestsError(_TOO_MANY_FAILURES, retry_after_s=wait) from failure
+
+    async def _principal_for_token(self, token: str) -> Principal:
         verified = self._tokens.get(token)
-        if verified is not None and verified[0] > time.time():
-            return verified[1]
+        if verified is None or verified.expires_at <= time.time():
+            verified = self._verify(token)
+        try:
+            state = await self.users.get(verified.user_id)
+        except (OSError, SQLAlchemyError) as exc:
+            raise ServiceUnavailableError(_UNAVAILABLE) from exc
+        if state is None:
+            raise UnauthorizedError(_NO_USER)
+        if verified.generation != state.generation or verified.session_id in (
+            state.revoked_sessions
+        ):
+            raise UnauthorizedError(_REVOKED)
+        principal = Principal(
+            user_id=verified.user_id, scopes=verified.scopes & state.scopes, via="token"
+        )
+        if len(self._tokens) >= _CACHE_MAX:
+            self._tokens.clear()
+        self._tokens[token] = _Verified(
+            verified.expires_at,
+            verified.user_id,
+            verified.generation,
+            verified.session_id,
+            verified.scopes,
+            state,
+            principal,
+        )
+        return principal
+
+    def _verify(self, token: str) -> _Verified:
         try:
             claims = self.codec.decode(token)
         except InvalidTokenError as exc:
             raise UnauthorizedError(str(exc)) from exc
-        principal = Principal(user_id=claims.subject, scopes=claims.scopes, via="token")
-        if len(self._tokens) >= _CACHE_MAX:
-            self._tokens.clear()
-        self._tokens[token] = (claims.expires_at.timestamp(), principal)
-        return principal
+        return _Verified(
+            claims.expires_at.timestamp(),
+            claims.subject,
+            claims.generation,
+            claims.session_id,
+            claims.scopes,
+        )
 
     async def _principal_for_key(self, secret: str) -> Principal | None:
         digest = secret_digest(secret)
         now = time.monotonic()
         cached = self._keys.get(digest)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > now and self.revocations.listening:
             return cached[1]
         principal = await self._load_key(secret)
-        if len(self._keys) >= _CACHE_MAX:
-            self._keys.clear()
-        self._keys[digest] = (now + self.settings.api_key_cache_s, principal)
+        if self.revocations.listening:
+            if len(self._keys) >= _CACHE_MAX:
+                self._keys.clear()
+            self._keys[digest] = (now + self.settings.api_key_cache_s, principal)
         return principal
 
     async def _load_key(self, secret: str) -> Principal | None:
@@ -116,8 +241,24 @@ class Authenticator:
                 key = await find_active_key(session, secret)
                 user = await session.get(User, key.user_id) if key is not None else None
         except (OSError, SQLAlchemyError) as exc:
-            raise ServiceUnavailableError("Credentials cannot be checked right now.") from exc
-        if key is None or user is None:
+            raise ServiceUnavailableError(_UNAVAILABLE) from exc
+        if key is None or user is None or not user.is_active:
             return None
         scopes = frozenset(str(s) for s in key.scopes) & effective_scopes(user)
         return Principal(user_id=str(user.id), scopes=scopes, via="api_key", api_key_id=str(key.id))
+
+    def _on_revocation(self, message: str) -> None:
+        """Forget what a revocation made stale (called by the bus, on the event loop)."""
+        self.users.invalidate(message)
+        kind, _, subject = message.partition(":")
+        if message == EVERYTHING:
+            self._keys.clear()
+        elif kind in ("user", "key"):
+            attribute = "user_id" if kind == "user" else "api_key_id"
+            stale = [
+                digest
+                for digest, (_, principal) in self._keys.items()
+                if principal is not None and getattr(principal, attribute) == subject
+            ]
+            for digest in stale:
+                del self._keys[digest]

@@ -12,8 +12,9 @@ from celery import Celery
 from fastapi import FastAPI
 
 from server.config import Settings
-from server.core.rate_limit import LoginGuard, RateLimiter, build_rate_limiter
+from server.core.rate_limit import Backoff, LoginGuard, RateLimiter, build_rate_limiter
 from server.core.security.passwords import Passwords
+from server.core.security.revocation import RevocationBus, build_revocation_bus
 from server.core.security.tokens import TokenCodec
 from server.database.session import Database
 from server.services.authentication import Authenticator
@@ -34,6 +35,7 @@ class AppServices:
     passwords: Passwords
     rate_limiter: RateLimiter
     login_guard: LoginGuard
+    revocations: RevocationBus
     authenticator: Authenticator
     sessions: SessionService
 
@@ -47,6 +49,10 @@ class AppServices:
         codec = TokenCodec(settings)
         passwords = Passwords(settings)
         rate_limiter = build_rate_limiter(settings.redis_url, prefix=f"{settings.app_name}:rl:")
+        # Revocations reach every API process at once (Redis pub/sub), or this one (memory).
+        revocations = build_revocation_bus(
+            settings.redis_url, channel=f"{settings.app_name}:revocations"
+        )
         return cls(
             settings=settings,
             database=database,
@@ -62,16 +68,22 @@ class AppServices:
             rate_limiter=rate_limiter,
             login_guard=LoginGuard(
                 rate_limiter,
-                max_failures=settings.login_max_failures,
-                failure_window_s=settings.login_failure_window_s,
-                lockout_s=settings.login_lockout_s,
+                Backoff(
+                    base_s=settings.login_backoff_base_s,
+                    max_s=settings.login_backoff_max_s,
+                    decay_s=settings.login_failure_memory_s,
+                ),
+                free_per_account_address=settings.login_free_failures,
+                free_per_address=settings.login_address_free_failures,
             ),
-            authenticator=Authenticator(settings, database, codec, rate_limiter),
-            sessions=SessionService(settings, database, passwords, codec),
+            revocations=revocations,
+            authenticator=Authenticator(settings, database, codec, rate_limiter, revocations),
+            sessions=SessionService(settings, database, passwords, codec, revocations),
         )
 
     async def aclose(self) -> None:
         """Drain and close in dependency order: services first, the pool last."""
+        await self.revocations.aclose()
         await self.rate_limiter.aclose()
         await self.predictions.aclose()
         await self.database.dispose()

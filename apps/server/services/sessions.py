@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.config import Settings
 from server.core.errors import UnauthorizedError
 from server.core.security.passwords import Passwords
+from server.core.security.revocation import RevocationBus, user_message
 from server.core.security.tokens import TokenCodec, new_secret, secret_digest
 from server.database.auth_models import RefreshToken, User
 from server.database.base import utcnow
@@ -41,12 +42,18 @@ class SessionService:
     """Issues, rotates and revokes tokens; one per API process."""
 
     def __init__(
-        self, settings: Settings, database: Database, passwords: Passwords, codec: TokenCodec
+        self,
+        settings: Settings,
+        database: Database,
+        passwords: Passwords,
+        codec: TokenCodec,
+        revocations: RevocationBus,
     ) -> None:
         self.settings = settings
         self.database = database
         self.passwords = passwords
         self.codec = codec
+        self.revocations = revocations
 
     async def check_password(self, email: str, password: str) -> User | None:
         """The active user with this e-mail and password; None otherwise, in equal time."""
@@ -68,7 +75,7 @@ class SessionService:
         scopes = held if requested is None else held & requested
         expires = utcnow() + timedelta(seconds=self.settings.refresh_token_ttl_s)
         async with self.database.session() as session:
-            pair = self._issue(session, user.id, uuid.uuid4(), scopes, expires)
+            pair = self._issue(session, user, uuid.uuid4(), scopes, expires)
             await session.commit()
         log.info("auth.signed_in", user_id=str(user.id), scopes=sorted(scopes))
         return pair
@@ -93,30 +100,36 @@ class SessionService:
             if claimed.rowcount != 1 or user is None or not user.is_active:  # type: ignore[attr-defined]
                 await self._revoke_family(session, link.family_id, now)
                 await session.commit()
+                await self.revocations.publish(user_message(link.user_id))
                 log.warning("auth.refresh_reused", family_id=str(link.family_id))
                 raise UnauthorizedError(_BAD_REFRESH, error="invalid_grant")
             scopes = frozenset(str(s) for s in link.scopes) & effective_scopes(user)
-            pair = self._issue(session, user.id, link.family_id, scopes, link.expires_at)
+            pair = self._issue(session, user, link.family_id, scopes, link.expires_at)
             await session.commit()
         return pair
 
     async def end(self, refresh_token: str) -> None:
         """Revoke the family of `refresh_token` (unknown tokens are ignored: no oracle)."""
         async with self.database.session() as session:
-            family = await session.scalar(
-                select(RefreshToken.family_id).where(
-                    RefreshToken.token_sha256 == secret_digest(refresh_token)
+            found = (
+                await session.execute(
+                    select(RefreshToken.family_id, RefreshToken.user_id).where(
+                        RefreshToken.token_sha256 == secret_digest(refresh_token)
+                    )
                 )
-            )
-            if family is not None:
+            ).first()
+            if found is not None:
+                family, user_id = found
                 await self._revoke_family(session, family, utcnow())
                 await session.commit()
+                # The session's access tokens stop working on the next request, everywhere.
+                await self.revocations.publish(user_message(user_id))
                 log.info("auth.signed_out", family_id=str(family))
 
     def _issue(
         self,
         session: AsyncSession,
-        user_id: uuid.UUID,
+        user: User,
         family_id: uuid.UUID,
         scopes: frozenset[str],
         expires_at: datetime,
@@ -125,13 +138,15 @@ class SessionService:
         session.add(
             RefreshToken(
                 family_id=family_id,
-                user_id=user_id,
+                user_id=user.id,
                 token_sha256=secret_digest(refresh),
                 scopes=sorted(scopes),
                 expires_at=expires_at,
             )
         )
-        access, ttl = self.codec.issue(str(user_id), scopes)
+        access, ttl = self.codec.issue(
+            str(user.id), scopes, generation=user.token_generation, session_id=str(family_id)
+        )
         return TokenPair(access, ttl, refresh, scopes)
 
     @staticmethod

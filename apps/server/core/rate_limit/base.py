@@ -14,6 +14,7 @@ rounding instead of accumulating a float error on every hit.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,7 +46,7 @@ class RateDecision:
 
 
 class RateLimiter(Protocol):
-    """A rate limit and failed-login store: per process (memory) or shared (Redis).
+    """A rate limit and failure-backoff store: per process (memory) or shared (Redis).
 
     Keys are opaque strings chosen by the caller (e.g. `login:ip:203.0.113.9`); stores put
     them under their own prefix. Methods of the Redis store raise `RateLimitUnavailable`
@@ -60,24 +61,22 @@ class RateLimiter(Protocol):
         """Forget what `key` has used: its next hit sees a full bucket."""
         ...
 
-    async def add_failure(
-        self, key: str, *, max_failures: int, window_s: float, lockout_s: float
-    ) -> float:
-        """Record one failure; lock `key` for `lockout_s` once `max_failures` fall within
-        `window_s`. Returns the seconds of lock in force (0 if none). A failure while locked
-        is not counted and does not extend the lock."""
+    async def attempt(self, keys: Sequence[tuple[str, int]], policy: "Backoff") -> float:
+        """Admit one attempt against every `(key, free)` pair, or against none.
+
+        Returns 0 when admitted: each key's attempt count went up by one (an attempt counts
+        as a failure until `uncount` or `clear` says otherwise, so concurrent attempts cannot
+        slip past the count) and the key's next attempt must wait `policy.delay(count,
+        free)`. Otherwise returns the seconds until every key admits again; nothing counted.
+        """
         ...
 
-    async def lock_remaining(self, key: str) -> float:
-        """Seconds until `key`'s lock ends; 0 when it is not locked."""
+    async def uncount(self, key: str, policy: "Backoff") -> None:
+        """Take back one attempt of `key` (it succeeded); the wait already set stays."""
         ...
 
-    async def clear_failures(self, key: str) -> None:
-        """Forget `key`'s failures (not its lock)."""
-        ...
-
-    async def unlock(self, key: str) -> None:
-        """Lift `key`'s lock and forget its failures."""
+    async def clear(self, key: str) -> None:
+        """Forget `key`'s attempts and wait."""
         ...
 
     async def aclose(self) -> None:
@@ -94,12 +93,29 @@ def check_hit(limit: int, window_s: float, cost: int) -> None:
         raise ValueError(f"cost must be between 1 and limit ({limit}), got {cost}")
 
 
-def check_failure(max_failures: int, window_s: float, lockout_s: float) -> None:
-    if max_failures < 1:
-        raise ValueError(f"max_failures must be at least 1, got {max_failures}")
-    for name, value in (("window_s", window_s), ("lockout_s", lockout_s)):
-        if not value > 0 or math.isinf(value):
-            raise ValueError(f"{name} must be positive and finite, got {value}")
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff on failed attempts: after `free` failures in a row, each further
+    one doubles the wait before the next attempt, from `base_s` up to `max_s`. Failures are
+    forgotten `decay_s` after the last wait ends."""
+
+    base_s: float
+    max_s: float
+    decay_s: float
+
+    def __post_init__(self) -> None:
+        for name in ("base_s", "max_s", "decay_s"):
+            value = getattr(self, name)
+            if not value > 0 or math.isinf(value):
+                raise ValueError(f"{name} must be positive and finite, got {value}")
+        if self.max_s < self.base_s:
+            raise ValueError("max_s must be at least base_s")
+
+    def delay(self, count: int, free: int) -> float:
+        """The wait after the `count`-th failure in a row when `free` are allowed."""
+        if count < free:
+            return 0.0
+        return min(self.max_s, self.base_s * 2.0 ** min(count - free, 64))
 
 
 def fits(after_s: float, window_s: float) -> bool:

@@ -2,19 +2,19 @@
 
 Each API process counts on its own, so with N processes a client gets up to N times the
 limit; use Redis wherever more than one process serves. Memory is bounded: every entry
-expires when its bucket is full again (or its failures or lock run out), and past
+expires when its bucket is full again (or its failures are forgotten), and past
 `max_keys` per table the least recently used entries are dropped. Dropping one forgives
 what that key had used, the price of a bound an address-rotating client cannot blow up.
 """
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from server.core.rate_limit.base import (
+    Backoff,
     RateDecision,
-    check_failure,
     check_hit,
     fits,
     make_decision,
@@ -75,13 +75,13 @@ class MemoryRateLimiter:
             raise ValueError(f"max_keys must be at least 1, got {max_keys}")
         self._clock = clock
         self._buckets: _ExpiringMap[tuple[float, int]] = _ExpiringMap(max_keys)
-        self._failures: _ExpiringMap[tuple[float, ...]] = _ExpiringMap(max_keys)
-        self._locks: _ExpiringMap[float] = _ExpiringMap(max_keys)
+        # key -> (attempts in a row, monotonic time before which the next one must wait)
+        self._attempts: _ExpiringMap[tuple[int, float]] = _ExpiringMap(max_keys)
 
     @property
     def size(self) -> int:
         """Entries held across all tables (for tests and metrics)."""
-        return len(self._buckets) + len(self._failures) + len(self._locks)
+        return len(self._buckets) + len(self._attempts)
 
     async def hit(self, key: str, limit: int, window_s: float, cost: int = 1) -> RateDecision:
         check_hit(limit, window_s, cost)
@@ -99,34 +99,26 @@ class MemoryRateLimiter:
     async def reset(self, key: str) -> None:
         self._buckets.pop(key)
 
-    async def add_failure(
-        self, key: str, *, max_failures: int, window_s: float, lockout_s: float
-    ) -> float:
-        check_failure(max_failures, window_s, lockout_s)
+    async def attempt(self, keys: Sequence[tuple[str, int]], policy: Backoff) -> float:
         now = self._clock()
-        locked = await self.lock_remaining(key)
-        if locked > 0:
-            return locked
-        earlier = self._failures.get(key, now) or ()
-        recent = (*(at for at in earlier if now - at < window_s), now)[-max_failures:]
-        if len(recent) >= max_failures:
-            self._failures.pop(key)
-            self._locks.set(key, now + lockout_s, now + lockout_s, now)
-            return lockout_s
-        self._failures.set(key, recent, now + window_s, now)
+        states = [self._attempts.get(key, now) or (0, now) for key, _ in keys]
+        wait = max((until - now for _, until in states), default=0.0)
+        if wait > 0:
+            return wait
+        for (key, free), (count, _) in zip(keys, states, strict=True):
+            until = now + policy.delay(count + 1, free)
+            self._attempts.set(key, (count + 1, until), until + policy.decay_s, now)
         return 0.0
 
-    async def lock_remaining(self, key: str) -> float:
+    async def uncount(self, key: str, policy: Backoff) -> None:
         now = self._clock()
-        until = self._locks.get(key, now)
-        return 0.0 if until is None else until - now
+        state = self._attempts.get(key, now)
+        if state is not None:
+            count, until = state
+            self._attempts.set(key, (max(0, count - 1), until), until + policy.decay_s, now)
 
-    async def clear_failures(self, key: str) -> None:
-        self._failures.pop(key)
-
-    async def unlock(self, key: str) -> None:
-        self._failures.pop(key)
-        self._locks.pop(key)
+    async def clear(self, key: str) -> None:
+        self._attempts.pop(key)
 
     async def aclose(self) -> None:
         return None

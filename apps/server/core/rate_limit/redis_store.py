@@ -2,11 +2,12 @@
 
 Each operation is one Lua script, so it is atomic without locks or transactions, and reads
 the time from Redis (`TIME`) so API hosts with skewed clocks still agree. Every key has a
-TTL that ends when its bucket is full again (or its failures or lock run out): nothing is
+TTL that ends when its bucket is full again (or its failures are forgotten): nothing is
 left behind. Any Redis or socket error becomes `RateLimitUnavailable`.
 """
 
 import math
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -14,9 +15,9 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from server.core.rate_limit.base import (
+    Backoff,
     RateDecision,
     RateLimitUnavailable,
-    check_failure,
     check_hit,
     make_decision,
 )
@@ -46,39 +47,46 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(after / 1000) + 1)
 return {1, string.format('%.3f', after)}
 """
 
-# KEYS[1]: list of failure times (µs, newest first), KEYS[2]: the lock.
-# ARGV: max_failures, window (µs), lockout (ms). Returns the lock in force, in ms.
-_FAILURE = """
-local locked = redis.call('PTTL', KEYS[2])
-if locked > 0 then return locked end
-local max, window, lockout = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+# KEYS: one hash {count, until} per key. ARGV: base (µs), max (µs), decay (ms), then the
+# free failures of each key. Returns 0 when admitted (every key counted), else the µs to wait.
+_ATTEMPT = """
+local base, max, decay = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-redis.call('LPUSH', KEYS[1], string.format('%.0f', now))
-redis.call('LTRIM', KEYS[1], 0, max - 1)
-local recent = 0
-for _, at in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  if now - tonumber(at) < window then recent = recent + 1 end
+local wait, counts = 0, {}
+for i, key in ipairs(KEYS) do
+  local state = redis.call('HMGET', key, 'count', 'until')
+  counts[i] = tonumber(state[1]) or 0
+  local left = (tonumber(state[2]) or 0) - now
+  if left > wait then wait = left end
 end
-if recent >= max then
-  redis.call('DEL', KEYS[1])
-  redis.call('SET', KEYS[2], '1', 'PX', lockout)
-  return lockout
+if wait > 0 then return string.format('%.0f', wait) end
+for i, key in ipairs(KEYS) do
+  local count, free, delay = counts[i] + 1, tonumber(ARGV[3 + i]), 0
+  if count >= free then delay = math.min(max, base * 2 ^ math.min(count - free, 64)) end
+  redis.call('HSET', key, 'count', count, 'until', string.format('%.0f', now + delay))
+  redis.call('PEXPIRE', key, math.ceil(delay / 1000) + decay)
 end
-redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
+return '0'
+"""
+
+_UNCOUNT = """
+local count = tonumber(redis.call('HGET', KEYS[1], 'count'))
+if count and count > 0 then redis.call('HINCRBY', KEYS[1], 'count', -1) end
 return 0
 """
 
 
 class RedisRateLimiter:
-    """`RateLimiter` on Redis. Keys: `{prefix}:rate:`, `:fail:` and `:lock:` + the key."""
+    """`RateLimiter` on Redis. Keys: `{prefix}:rate:` and `:backoff:` + the key."""
 
     def __init__(self, client: Redis, prefix: str, *, owns_client: bool = False) -> None:
         self._redis = client
         self._prefix = prefix
         self._owns_client = owns_client
         self._hit_script = client.register_script(_HIT)
-        self._failure_script = client.register_script(_FAILURE)
+        self._attempt_script = client.register_script(_ATTEMPT)
+        self._uncount_script = client.register_script(_UNCOUNT)
 
     @classmethod
     def from_url(cls, url: str, prefix: str, *, timeout_s: float = 0.5) -> "RedisRateLimiter":
@@ -113,31 +121,29 @@ class RedisRateLimiter:
     async def reset(self, key: str) -> None:
         await self._delete(self._key("rate", key))
 
-    async def add_failure(
-        self, key: str, *, max_failures: int, window_s: float, lockout_s: float
-    ) -> float:
-        check_failure(max_failures, window_s, lockout_s)
-        args = [max_failures, max(1, round(window_s * 1e6)), max(1, math.ceil(lockout_s * 1e3))]
+    async def attempt(self, keys: Sequence[tuple[str, int]], policy: Backoff) -> float:
+        args = [
+            max(1, round(policy.base_s * 1e6)),
+            max(1, round(policy.max_s * 1e6)),
+            max(1, math.ceil(policy.decay_s * 1e3)),
+            *(free for _, free in keys),
+        ]
         try:
-            locked_ms = await self._failure_script(
-                keys=[self._key("fail", key), self._key("lock", key)], args=args
+            wait_us = await self._attempt_script(
+                keys=[self._key("backoff", key) for key, _ in keys], args=args
             )
         except (RedisError, OSError) as exc:
             raise RateLimitUnavailable("rate limit store unreachable") from exc
-        return int(locked_ms) / 1000
+        return float(wait_us) / 1e6
 
-    async def lock_remaining(self, key: str) -> float:
+    async def uncount(self, key: str, policy: Backoff) -> None:
         try:
-            ttl_ms = await self._redis.pttl(self._key("lock", key))
+            await self._uncount_script(keys=[self._key("backoff", key)], args=[])
         except (RedisError, OSError) as exc:
             raise RateLimitUnavailable("rate limit store unreachable") from exc
-        return max(0, int(ttl_ms)) / 1000  # -2: no lock (a lock always has a TTL)
 
-    async def clear_failures(self, key: str) -> None:
-        await self._delete(self._key("fail", key))
-
-    async def unlock(self, key: str) -> None:
-        await self._delete(self._key("fail", key), self._key("lock", key))
+    async def clear(self, key: str) -> None:
+        await self._delete(self._key("backoff", key))
 
     async def aclose(self) -> None:
         if self._owns_client:

@@ -2,7 +2,9 @@
 
 Decoding accepts exactly one algorithm, the configured one: a token whose header names
 another (`none`, or HS256 signed with the RS256 public key as an HMAC secret) is refused
-before any signature check. Every registered claim is required.
+before any signature check. Every registered claim is required, and so is `gen`, the
+user's token generation when the token was issued: a token of an older generation is
+revoked (see `services/credential_state.py`). `sid` names the sign-in session, when any.
 """
 
 import hashlib
@@ -29,6 +31,8 @@ class AccessClaims:
     scopes: frozenset[str]
     token_id: str
     expires_at: datetime
+    generation: int
+    session_id: str | None
 
 
 class TokenCodec:
@@ -48,7 +52,13 @@ class TokenCodec:
             self._signing_key = self._verifying_key = settings.jwt_secret.get_secret_value()
 
     def issue(
-        self, subject: str, scopes: Iterable[str], *, now: datetime | None = None
+        self,
+        subject: str,
+        scopes: Iterable[str],
+        *,
+        now: datetime | None = None,
+        generation: int = 0,
+        session_id: str | None = None,
     ) -> tuple[str, int]:
         """A signed access token for `subject` and its lifetime in seconds."""
         issued = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -61,6 +71,8 @@ class TokenCodec:
             "exp": issued + self.ttl,
             "jti": uuid.uuid4().hex,
             "scope": " ".join(sorted(set(scopes))),
+            "gen": generation,
+            **({"sid": session_id} if session_id else {}),
         }
         token = jwt.encode(claims, self._signing_key, algorithm=self.algorithm)
         return token, int(self.ttl.total_seconds())
@@ -89,11 +101,19 @@ class TokenCodec:
         scope = claims.get("scope", "")
         if not isinstance(scope, str):
             raise InvalidTokenError("The access token's scope claim is not a string.")
+        generation = claims.get("gen")
+        if not isinstance(generation, int) or isinstance(generation, bool) or generation < 0:
+            raise InvalidTokenError("The access token has no valid generation; sign in again.")
+        session_id = claims.get("sid")
+        if session_id is not None and not isinstance(session_id, str):
+            raise InvalidTokenError("The access token's session claim is not a string.")
         return AccessClaims(
             subject=str(claims["sub"]),
             scopes=frozenset(scope.split()),
             token_id=str(claims["jti"]),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            generation=generation,
+            session_id=session_id,
         )
 
 

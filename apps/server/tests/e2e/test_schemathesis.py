@@ -31,7 +31,7 @@ FEEDBACK = "POST /api/v1/predictions/{prediction_id}/feedback"
 JOBS = "POST /api/v1/jobs"
 # Schema-valid bodies these operations refuse by design: a password outside the policy in
 # Settings, an API key expiring in the past.
-POLICY_BOUND = {"POST /api/v1/users", "POST /api/v1/api-keys"}
+POLICY_BOUND = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "POST /api/v1/api-keys"}
 
 
 @dataclass(frozen=True)

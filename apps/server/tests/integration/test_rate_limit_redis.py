@@ -1,4 +1,4 @@
-"""The Redis rate limiter and login guard against a real Redis (`APP_TEST_REDIS_URL`).
+"""The Redis rate limiter and sign-in backoff against a real Redis (`APP_TEST_REDIS_URL`).
 
 Redis keeps the time (`TIME`), so these use short windows and a few short real sleeps.
 Each test works under a prefix of its own and deletes its keys afterwards.
@@ -15,6 +15,7 @@ import pytest
 from redis.asyncio import Redis
 
 from server.core.rate_limit import (
+    Backoff,
     LoginGuard,
     RateLimitUnavailable,
     RedisRateLimiter,
@@ -103,23 +104,24 @@ async def test_every_key_has_a_ttl_and_goes_away(
     limiter: RedisRateLimiter, raw: Redis, prefix: str
 ) -> None:
     await limiter.hit("k", limit=3, window_s=0.3)
-    guard = LoginGuard(limiter, max_failures=2, failure_window_s=0.3, lockout_s=0.3)
-    await guard.record_failure("alice")
-    assert await guard.record_failure("bob") == 0
-    assert await guard.record_failure("bob") == pytest.approx(0.3)
+    guard = LoginGuard(
+        limiter,
+        Backoff(base_s=0.1, max_s=0.1, decay_s=0.2),
+        free_per_account_address=1,
+        free_per_address=5,
+    )
+    assert await guard.admit("alice", "203.0.113.9") == 0
 
     keys = [key async for key in raw.scan_iter(match=f"{prefix}:*")]
-    assert sorted(keys) == sorted(
-        [
-            f"{prefix}:rate:k".encode(),
-            f"{prefix}:fail:login:alice".encode(),
-            f"{prefix}:lock:login:bob".encode(),
-        ]
-    )
+    assert len(keys) == 3
+    assert f"{prefix}:rate:k".encode() in keys
+    assert f"{prefix}:backoff:login:address:203.0.113.9".encode() in keys
     for key in keys:
         assert 0 < await raw.pttl(key) <= 301
-    await asyncio.sleep(0.35)
-    assert [key async for key in raw.scan_iter(match=f"{prefix}:*")] == []
+    deadline = time.monotonic() + 2
+    while [key async for key in raw.scan_iter(match=f"{prefix}:*")]:
+        assert time.monotonic() < deadline, "keys outlived their TTL"
+        await asyncio.sleep(0.05)
 
 
 @requires_redis
@@ -132,30 +134,49 @@ async def test_reset_forgets_one_key(limiter: RedisRateLimiter) -> None:
 
 
 @requires_redis
-async def test_the_account_locks_and_the_lock_expires(limiter: RedisRateLimiter) -> None:
-    guard = LoginGuard(limiter, max_failures=3, failure_window_s=60, lockout_s=0.3)
-    assert [await guard.record_failure("alice") for _ in range(3)] == [0, 0, 0.3]
-    assert 0.2 < await guard.locked_for("alice") <= 0.3
-    assert await guard.locked_for("bob") == 0
-
-    remaining = await guard.record_failure("alice")  # does not extend the lock
-    assert 0 < remaining <= 0.3
-    await asyncio.sleep(0.32)
-    assert await guard.locked_for("alice") == 0
-    assert await guard.record_failure("alice") == 0  # counting starts again
+async def test_failures_back_off_per_pair_and_per_address(limiter: RedisRateLimiter) -> None:
+    guard = LoginGuard(
+        limiter,
+        Backoff(base_s=30, max_s=45, decay_s=60),
+        free_per_account_address=2,
+        free_per_address=4,
+    )
+    pair = [await guard.admit("alice", "203.0.113.9") for _ in range(3)]
+    assert pair[:2] == [0, 0]
+    assert 29 < pair[2] <= 30
+    assert await guard.admit("alice", "198.51.100.7") == 0  # the owner, elsewhere
+    assert await guard.admit("bob", "203.0.113.9") == 0
+    assert await guard.admit("carol", "203.0.113.9") == 0  # the address's 4th: now slowed
+    assert 29 < await guard.admit("dave", "203.0.113.9") <= 30
 
 
 @requires_redis
-async def test_success_clears_failures_and_old_failures_lapse(limiter: RedisRateLimiter) -> None:
-    guard = LoginGuard(limiter, max_failures=2, failure_window_s=0.2, lockout_s=60)
-    assert await guard.record_failure("alice") == 0
-    await guard.record_success("alice")
-    assert await guard.record_failure("alice") == 0
-    await asyncio.sleep(0.25)  # the first failure left the window
-    assert await guard.record_failure("alice") == 0
-    assert await guard.record_failure("alice") == 60
-    await guard.unlock("alice")
-    assert await guard.locked_for("alice") == 0
+async def test_concurrent_attempts_cannot_slip_past_the_count(limiter: RedisRateLimiter) -> None:
+    guard = LoginGuard(
+        limiter,
+        Backoff(base_s=30, max_s=30, decay_s=60),
+        free_per_account_address=3,
+        free_per_address=100,
+    )
+    waits = await asyncio.gather(*(guard.admit("alice", "203.0.113.9") for _ in range(20)))
+    assert sum(1 for wait in waits if wait == 0) == 3
+
+
+@requires_redis
+async def test_a_success_forgets_the_pair_and_takes_back_the_attempt(
+    limiter: RedisRateLimiter,
+) -> None:
+    guard = LoginGuard(
+        limiter,
+        Backoff(base_s=30, max_s=30, decay_s=60),
+        free_per_account_address=2,
+        free_per_address=2,
+    )
+    assert await guard.admit("alice", "203.0.113.9") == 0
+    await guard.succeeded("alice", "203.0.113.9")
+    assert await guard.admit("alice", "203.0.113.9") == 0  # the address's count is 1 again
+    assert await guard.admit("bob", "203.0.113.9") == 0  # its 2nd failure: the next waits
+    assert 29 < await guard.admit("carol", "203.0.113.9") <= 30
 
 
 def _closed_port() -> int:
@@ -166,14 +187,17 @@ def _closed_port() -> int:
 
 
 async def _every_operation_is_unavailable(limiter: RedisRateLimiter) -> None:
-    guard = LoginGuard(limiter, max_failures=3, failure_window_s=60, lockout_s=60)
+    guard = LoginGuard(
+        limiter,
+        Backoff(base_s=1, max_s=1, decay_s=1),
+        free_per_account_address=1,
+        free_per_address=1,
+    )
     operations: list[Callable[[], Awaitable[object]]] = [
         lambda: limiter.hit("k", limit=1, window_s=1),
         lambda: limiter.reset("k"),
-        lambda: guard.locked_for("alice"),
-        lambda: guard.record_failure("alice"),
-        lambda: guard.record_success("alice"),
-        lambda: guard.unlock("alice"),
+        lambda: guard.admit("alice", "203.0.113.9"),
+        lambda: guard.succeeded("alice", "203.0.113.9"),
     ]
     for operation in operations:
         with pytest.raises(RateLimitUnavailable):

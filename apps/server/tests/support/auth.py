@@ -1,7 +1,8 @@
 """Credentials for tests: access tokens minted with the app's own settings.
 
-Access tokens are checked without the database, so a test principal needs no user row;
-tests of sign-in, refresh and API keys create real users instead.
+Every token's subject must be an active user: each provisioned test database holds the
+administrator `ADMIN_ID` (see `databases.provision_database`); tests of sign-in, refresh and
+API keys create real users of their own.
 """
 
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from server.core.security.tokens import TokenCodec
 
 ADMIN_ID = "00000000-0000-4000-8000-00000000a0a0"
 """The subject of the default test client: holds every scope, `users:admin` included."""
+ADMIN_EMAIL = "test-admin@example.com"
 
 
 def bearer_headers(

@@ -15,6 +15,9 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.config import SERVER_DIR, Settings
+from server.database.auth_models import User
+from server.database.session import Database
+from server.tests.support.auth import ADMIN_EMAIL, ADMIN_ID
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,31 @@ def empty_database(backend: str, tmp_dir: Path) -> Iterator[str]:
         asyncio.run(_admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+async def _add_test_admin(settings: Settings) -> None:
+    """The user behind `support.auth.ADMIN_ID` tokens: credentials of no user are refused."""
+    database = Database.from_settings(settings)
+    try:
+        async with database.session() as session:
+            session.add(
+                User(
+                    id=uuid.UUID(ADMIN_ID),
+                    email=ADMIN_EMAIL,
+                    full_name="Test administrator",
+                    password_hash="!",  # matches no password: tokens are minted, not signed in
+                    scopes=[],
+                    is_superuser=True,
+                )
+            )
+            await session.commit()
+    finally:
+        await database.dispose()
+
+
 @contextmanager
 def provision_database(backend: str, tmp_dir: Path) -> Iterator[ProvisionedDatabase]:
-    """A new database on `backend`, migrated to head."""
+    """A new database on `backend`, migrated to head, holding the test administrator."""
     with empty_database(backend, tmp_dir) as url:
         settings = settings_for_url(url)
         command.upgrade(alembic_config(settings), "head")
+        asyncio.run(_add_test_admin(settings))
         yield ProvisionedDatabase(backend=backend, settings=settings)

@@ -91,7 +91,7 @@ async def test_a_nul_character_is_a_422_that_names_the_field(
     assert [error["loc"] for error in problem["errors"]] == [loc]
     assert "NUL" in problem["errors"][0]["msg"]
     assert "NUL" in problem["detail"]
-    async with app.state.database.session() as session:
+    async with app.state.services.database.session() as session:
         assert await session.scalar(select(func.count()).select_from(BatchJob)) == 0
 
 

@@ -8,7 +8,6 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from server.database.auth_models import ApiKey
-from server.tests.support.auth import bearer_headers
 from server.tests.support.users import bearer_for, create_user
 
 
@@ -50,10 +49,8 @@ async def test_a_key_cannot_carry_scopes_its_owner_lacks(client: httpx.AsyncClie
     assert "not held: jobs" in response.json()["detail"]
 
 
-async def test_a_revoked_key_stops_working(client: httpx.AsyncClient, app: FastAPI) -> None:
-    app.state.services.authenticator.settings = app.state.services.settings.model_copy(
-        update={"api_key_cache_s": 0}
-    )
+async def test_a_revoked_key_stops_working_at_once(client: httpx.AsyncClient) -> None:
+    # The key was just used, so its verdict is cached (`api_key_cache_s`): revoking empties it.
     await create_user(client, "kc@example.com", scopes=["models:read"])
     user = await bearer_for(client, "kc@example.com")
     created = (await _key(client, user, scopes=["models:read"])).json()
@@ -103,16 +100,3 @@ async def test_another_users_key_is_not_found(client: httpx.AsyncClient) -> None
     assert response.status_code == 404
     # The administrator (the default client) sees and may revoke every key.
     assert (await client.delete(f"/api/v1/api-keys/{created['id']}")).status_code == 204
-
-
-async def test_a_token_whose_subject_is_no_user_lists_no_keys_and_creates_none(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    headers = bearer_headers(
-        app.state.services.settings, subject="not-a-user-id", scopes=["predict"]
-    )
-    listed = await client.get("/api/v1/api-keys", headers=headers)
-    assert listed.status_code == 200
-    assert listed.json() == {"items": [], "total": 0}
-    created = await _key(client, headers, scopes=["predict"])
-    assert created.status_code == 401

@@ -65,3 +65,19 @@ async def test_without_redis_the_quota_fails_open_and_sign_in_fails_closed(
     assert reads == [200, 200, 200]
     assert signing_in.status_code == 503
     assert signing_in.headers["content-type"] == "application/problem+json"
+
+
+async def test_failed_credential_checks_share_one_budget_across_processes(
+    redis_settings: Settings,
+) -> None:
+    settings = redis_settings.model_copy(update={"auth_failure_limit": 3})
+    bad = {"X-API-Key": "tt_" + "B" * 43}
+    async with (
+        client_for(create_app(settings), authenticated=False) as first,
+        client_for(create_app(settings), authenticated=False) as second,
+    ):
+        statuses = [
+            (await client.get("/api/v1/models", headers=bad)).status_code
+            for client in (first, second, first, second, first)
+        ]
+    assert statuses == [401, 401, 401, 429, 429]

@@ -1,10 +1,11 @@
-"""The in-memory rate limiter and login guard, on a hand-driven clock."""
+"""The in-memory rate limiter and sign-in backoff, on a hand-driven clock."""
 
 import math
 
 import pytest
 
 from server.core.rate_limit import (
+    Backoff,
     LoginGuard,
     MemoryRateLimiter,
     RateDecision,
@@ -182,93 +183,78 @@ def test_a_nonpositive_key_bound_is_refused() -> None:
         MemoryRateLimiter(max_keys=0)
 
 
-# Login lockout
+# Sign-in backoff
+
+POLICY = Backoff(base_s=10, max_s=100, decay_s=600)
 
 
 @pytest.fixture
 def guard(limiter: MemoryRateLimiter) -> LoginGuard:
-    return LoginGuard(limiter, max_failures=3, failure_window_s=60, lockout_s=300)
+    return LoginGuard(limiter, POLICY, free_per_account_address=2, free_per_address=5)
 
 
-async def test_the_account_locks_on_the_nth_failure(guard: LoginGuard, clock: FakeClock) -> None:
-    assert await guard.record_failure("alice") == 0
+def test_the_wait_doubles_after_the_free_failures_up_to_the_cap() -> None:
+    assert [POLICY.delay(count, free=2) for count in range(1, 8)] == [0, 10, 20, 40, 80, 100, 100]
+    assert POLICY.delay(10_000, free=1) == 100  # no overflow however long it goes on
+
+
+async def test_failures_slow_down_the_pair_progressively(
+    guard: LoginGuard, clock: FakeClock
+) -> None:
+    assert await guard.admit("alice", "203.0.113.9") == 0
+    assert await guard.admit("alice", "203.0.113.9") == 0  # two free, back to back
+    assert await guard.admit("alice", "203.0.113.9") == pytest.approx(10)
     clock.advance(10)
-    assert await guard.record_failure("alice") == 0
-    assert await guard.locked_for("alice") == 0
-    clock.advance(10)
-    assert await guard.record_failure("alice") == 300
-    clock.advance(100)
-    assert await guard.locked_for("alice") == pytest.approx(200)
-    assert await guard.locked_for("bob") == 0
+    assert await guard.admit("alice", "203.0.113.9") == 0
+    assert await guard.admit("alice", "203.0.113.9") == pytest.approx(20)
+    clock.advance(5)  # a refused attempt is not counted and does not extend the wait
+    assert await guard.admit("alice", "203.0.113.9") == pytest.approx(15)
 
 
-async def test_the_lock_expires_and_counting_starts_again(
+async def test_another_address_is_not_slowed_by_someone_elses_failures(
+    guard: LoginGuard,
+) -> None:
+    for _ in range(2):
+        await guard.admit("alice", "203.0.113.9")
+    assert await guard.admit("alice", "203.0.113.9") > 0
+    assert await guard.admit("alice", "198.51.100.7") == 0  # the owner, elsewhere
+    assert await guard.admit("bob", "203.0.113.9") == 0  # another account, same address
+
+
+async def test_one_address_failing_on_many_accounts_is_slowed_too(guard: LoginGuard) -> None:
+    waits = [await guard.admit(f"user-{i}", "203.0.113.9") for i in range(6)]
+    assert waits == [0, 0, 0, 0, 0, pytest.approx(10)]
+
+
+async def test_a_success_forgets_the_pairs_failures(guard: LoginGuard, clock: FakeClock) -> None:
+    await guard.admit("alice", "203.0.113.9")
+    await guard.succeeded("alice", "203.0.113.9")
+    assert await guard.admit("alice", "203.0.113.9") == 0
+    assert await guard.admit("alice", "203.0.113.9") == 0  # still two free
+
+
+async def test_failures_are_forgotten_after_a_quiet_spell(
     guard: LoginGuard, clock: FakeClock
 ) -> None:
-    for _ in range(3):
-        await guard.record_failure("alice")
-    clock.advance(300)
-    assert await guard.locked_for("alice") == 0
-    assert await guard.record_failure("alice") == 0  # the old failures did not carry over
+    for _ in range(2):
+        await guard.admit("alice", "203.0.113.9")
+    clock.advance(10 + 600)
+    assert await guard.admit("alice", "203.0.113.9") == 0
+    assert await guard.admit("alice", "203.0.113.9") == 0
 
 
-async def test_failures_outside_the_window_do_not_count(
-    guard: LoginGuard, clock: FakeClock
-) -> None:
-    for _ in range(5):
-        assert await guard.record_failure("alice") == 0
-        clock.advance(30)  # never three within 60 s
-
-
-async def test_failures_while_locked_do_not_extend_the_lock(
-    guard: LoginGuard, clock: FakeClock
-) -> None:
-    for _ in range(3):
-        await guard.record_failure("alice")
-    clock.advance(250)
-    assert await guard.record_failure("alice") == pytest.approx(50)
-    clock.advance(50)
-    assert await guard.locked_for("alice") == 0
-
-
-async def test_a_success_clears_the_failures(guard: LoginGuard) -> None:
-    await guard.record_failure("alice")
-    await guard.record_failure("alice")
-    await guard.record_success("alice")
-    assert await guard.record_failure("alice") == 0
-    assert await guard.record_failure("alice") == 0
-    assert await guard.record_failure("alice") == 300
-
-
-async def test_unlock_lifts_the_lock(guard: LoginGuard) -> None:
-    for _ in range(3):
-        await guard.record_failure("alice")
-    await guard.unlock("alice")
-    assert await guard.locked_for("alice") == 0
-    assert await guard.record_failure("alice") == 0
-
-
-async def test_guard_keys_do_not_collide_with_rate_keys(
-    guard: LoginGuard, limiter: MemoryRateLimiter
-) -> None:
-    for _ in range(3):
-        await guard.record_failure("alice")
-    await limiter.reset("login:alice")
-    assert await guard.locked_for("alice") == 300
-
-
-async def test_the_lockout_tables_are_bounded_too(clock: FakeClock) -> None:
+async def test_the_backoff_table_is_bounded(clock: FakeClock) -> None:
     limiter = MemoryRateLimiter(max_keys=10, clock=clock)
-    guard = LoginGuard(limiter, max_failures=1, failure_window_s=60, lockout_s=60)
-    other = LoginGuard(limiter, max_failures=5, failure_window_s=60, lockout_s=60, scope="x")
+    guard = LoginGuard(limiter, POLICY, free_per_account_address=1, free_per_address=1)
     for i in range(100):
-        await guard.record_failure(f"user-{i}")
-        await other.record_failure(f"user-{i}")
-    assert limiter.size == 20
+        await guard.admit(f"user-{i}", f"10.0.0.{i}")
+    assert limiter.size == 10
 
 
-def test_nonsense_lockout_settings_are_refused(limiter: MemoryRateLimiter) -> None:
-    with pytest.raises(ValueError, match="max_failures"):
-        LoginGuard(limiter, max_failures=0, failure_window_s=60, lockout_s=60)
-    with pytest.raises(ValueError, match="lockout_s"):
-        LoginGuard(limiter, max_failures=1, failure_window_s=60, lockout_s=0)
+def test_nonsense_backoff_settings_are_refused(limiter: MemoryRateLimiter) -> None:
+    with pytest.raises(ValueError, match="free"):
+        LoginGuard(limiter, POLICY, free_per_account_address=0, free_per_address=1)
+    with pytest.raises(ValueError, match="base_s"):
+        Backoff(base_s=0, max_s=1, decay_s=1)
+    with pytest.raises(ValueError, match="max_s"):
+        Backoff(base_s=2, max_s=1, decay_s=1)
