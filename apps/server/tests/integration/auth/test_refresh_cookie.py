@@ -224,3 +224,23 @@ async def test_plain_http_development_drops_secure_and_the_name_prefixes(
             headers={"X-CSRF-Token": cookies["tt_csrf"]["value"], "Origin": "http://testserver"},
         )
         assert rotated.status_code == 200, rotated.text
+
+
+async def test_a_console_on_an_allowed_cors_origin_may_use_the_cookie(
+    browser: httpx.AsyncClient,
+) -> None:
+    """A console served from another allowed origin (same site) passes preflight and the
+    Origin check; the CSRF token still has to match."""
+    origin = {"Origin": "http://localhost:5173"}
+    preflight = await browser.options(
+        "/api/v1/auth/refresh",
+        headers=origin
+        | {
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-csrf-token",
+        },
+    )
+    assert preflight.status_code == 200, preflight.text
+    assert "x-csrf-token" in preflight.headers["access-control-allow-headers"].lower()
+    rotated = await browser.post("/api/v1/auth/refresh", headers=origin | csrf_of(browser))
+    assert rotated.status_code == 200, rotated.text
