@@ -69,7 +69,7 @@ def _limit_math_threads(threads: int) -> None:
 def run_worker(settings: Settings, queues: str, pool: str, concurrency: int | None) -> None:
     _limit_math_threads(settings.worker_math_threads)
     _prepare_multiprocess_metrics(settings.metrics_multiproc_dir / "worker")
-    from server.worker.app import celery
+    from server.worker.celery_worker import celery
 
     argv = ["worker", "--queues", queues, "--pool", pool, "--loglevel", settings.log_level]
     argv += ["--concurrency", str(concurrency or settings.worker_concurrency)]
@@ -78,7 +78,7 @@ def run_worker(settings: Settings, queues: str, pool: str, concurrency: int | No
 
 
 def run_beat(settings: Settings) -> None:
-    from server.worker.app import celery
+    from server.worker.celery_worker import celery
 
     schedule = str(settings.beat_schedule_path)
     celery.start(["beat", "--loglevel", settings.log_level, "--schedule", schedule])

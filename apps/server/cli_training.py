@@ -19,8 +19,7 @@ def _bar(fraction: float, stage: str) -> None:
 async def train_from_cli(settings: Settings, args: argparse.Namespace) -> int:
     """Exit code 0 when a version was registered (or nothing was needed), 1 otherwise."""
     configure_logging(settings)
-    database = Database.from_settings(settings)
-    try:
+    async with Database.connect(settings) as database:
         if args.if_no_champion:
             async with database.session() as session:
                 champion = await registry.champion_version(session, settings.model_name)
@@ -50,5 +49,3 @@ async def train_from_cli(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         sys.stdout.write(f"run {run.id} failed: {finished.error}\n")
         return 1
-    finally:
-        await database.dispose()

@@ -38,9 +38,8 @@ def _password(args: argparse.Namespace) -> str:
 
 async def create_user_from_cli(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(settings)
-    database = Database.from_settings(settings)
     try:
-        async with database.session() as session:
+        async with Database.connect(settings) as database, database.session() as session:
             if args.if_no_users and await session.scalar(select(func.count()).select_from(User)):
                 sys.stdout.write("users exist; nothing to do\n")
                 return 0
@@ -58,8 +57,6 @@ async def create_user_from_cli(settings: Settings, args: argparse.Namespace) -> 
     except AppError as exc:
         sys.stderr.write(f"error: {exc.detail}\n")
         return 1
-    finally:
-        await database.dispose()
     sys.stdout.write(
         f"created {user.email} ({'superuser' if user.is_superuser else args.scopes})\n"
     )

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 
 from server.config import SERVER_DIR
-from server.worker.queues import BATCH, INFERENCE, SHADOW, TRAINING
+from server.taskqueue.names import BATCH, INFERENCE, SHADOW, TRAINING
 
 PROCESSES: dict[str, Sequence[str]] = {
     "worker": [

@@ -16,10 +16,7 @@ from server.core.errors import register_error_handlers
 from server.core.logging import configure_logging
 from server.core.metrics import mark_worker_dead
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from server.core.rate_limit import LoginGuard, build_rate_limiter
 from server.core.security.headers import SecurityHeadersMiddleware, TrustedHostMiddleware
-from server.core.security.passwords import Passwords
-from server.core.security.tokens import TokenCodec
 from server.database.session import Database
 from server.routes import (
     API_V1,
@@ -38,13 +35,8 @@ from server.routes import (
 )
 from server.schemas.jobs import JobCreate
 from server.schemas.problem import problem_responses
-from server.services.authentication import Authenticator
-from server.services.health import readiness_checks
-from server.services.predictions import PredictionService
-from server.services.sessions import SessionService
+from server.services.container import AppServices, services_of
 from server.services.users import ensure_first_superuser
-from server.worker.celery_app import create_celery
-from server.worker.results import create_result_waiter
 
 log = structlog.get_logger("server")
 
@@ -64,7 +56,8 @@ OPENAPI_TAGS = [
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
+    services = services_of(app)
+    settings = services.settings
     # Everything allocated at start-up lives for the process: move it out of the collector's
     # reach, and collect the young generation less often (measured: full collections of a
     # large heap were most of the p99 of predictions).
@@ -73,15 +66,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(settings.gc_young_threshold, middle, oldest)
-    if await ensure_first_superuser(app.state.database, settings, app.state.passwords):
+    if await ensure_first_superuser(services.database, settings, services.passwords):
         log.info("app.superuser_created", email=settings.first_superuser_email)
     log.info("app.started", env=settings.env, version=__version__)
     try:
         yield
     finally:
-        await app.state.rate_limiter.aclose()
-        await app.state.predictions.aclose()
-        await app.state.database.dispose()
+        await services.aclose()
         mark_worker_dead()
         log.info("app.stopped")
 
@@ -102,20 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_tags=OPENAPI_TAGS,
         responses=problem_responses(400, 413, 422, 500),
     )
-    app.state.settings = settings
-    # The engine connects lazily, so building it here costs nothing and keeps the app usable
-    # by test clients that never run the lifespan.
-    app.state.database = database or Database.from_settings(settings)
-    app.state.celery = create_celery(settings)  # a client: sends tasks by name
-    app.state.readiness = readiness_checks(settings, app.state.database)
-    app.state.predictions = PredictionService(
-        settings,
-        app.state.database,
-        app.state.celery,
-        create_result_waiter(settings, poll_s=settings.result_poll_s),
-    )
-
-    _wire_security(app, settings)
+    app.state.services = AppServices.build(settings, database)
 
     register_error_handlers(app)
     # Added innermost first: the request context wraps everything, so even a 413 or a CORS
@@ -182,22 +160,3 @@ def _document_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _wire_security(app: FastAPI, settings: Settings) -> None:
-    """Password hashing, tokens, rate limits and the services built on them."""
-    codec = TokenCodec(settings)
-    app.state.passwords = Passwords(settings)
-    app.state.rate_limiter = build_rate_limiter(
-        settings.redis_url, prefix=f"{settings.app_name}:rl:"
-    )
-    app.state.login_guard = LoginGuard(
-        app.state.rate_limiter,
-        max_failures=settings.login_max_failures,
-        failure_window_s=settings.login_failure_window_s,
-        lockout_s=settings.login_lockout_s,
-    )
-    app.state.authenticator = Authenticator(
-        settings, app.state.database, codec, app.state.rate_limiter
-    )
-    app.state.sessions = SessionService(settings, app.state.database, app.state.passwords, codec)

@@ -27,14 +27,21 @@ from server.agents.text import normalize_texts
 log = structlog.get_logger(__name__)
 
 
+# Answers carry 6 decimals: differences below that are float noise, and JSON stays short.
+PROBABILITY_DECIMALS = 6
+OOV_DECIMALS = 4
+
+
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """The classification of one text."""
+    """The classification of one text: the one place a label is chosen from probabilities."""
 
     label: str
     confidence: float
     probabilities: dict[str, float]
     version: int
+    oov_rate: float
+    """Share of the text's word tokens unknown to the model (for drift monitoring)."""
 
 
 class TicketClassifier:
@@ -127,19 +134,22 @@ class TicketClassifier:
         return softmax(self._scorer(features), self.model.spec.temperature), oov
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Label, confidence and probabilities of each text, scored as one batch."""
-        proba = self.predict_proba(texts)
+        """Label, confidence, probabilities and unknown-token share of each text, scored as
+        one batch. Every consumer (sync predictions, batch jobs, shadow scoring, metrics)
+        takes its label from here."""
+        proba, oov_rates = self.predict_proba_with_oov(texts)
         labels = self.labels
         best = proba.argmax(axis=1)
-        rows = proba.tolist()  # one conversion, then plain floats per row
+        rows = proba.round(PROBABILITY_DECIMALS).tolist()  # one conversion, then plain floats
         return [
             Prediction(
                 label=labels[int(b)],
                 confidence=row[int(b)],
                 probabilities=dict(zip(labels, row, strict=True)),
                 version=self.version,
+                oov_rate=round(oov_rate, OOV_DECIMALS),
             )
-            for b, row in zip(best, rows, strict=True)
+            for b, row, oov_rate in zip(best, rows, oov_rates, strict=True)
         ]
 
     def oov_rate(self, texts: Sequence[str]) -> float:

@@ -6,8 +6,11 @@ and Kubernetes mount secrets; one file per setting, named like the variable's lo
 field name, e.g. `/run/secrets/jwt_secret`).
 
 The fields are grouped by concern, one module each (`service`, `worker`, `serving`,
-`security`, `model`, `monitoring`), and composed here into one flat `Settings`: one
-environment variable namespace, one object to inject. The README's configuration table is
+`security`, `model`, `monitoring`), and composed here into one `Settings`: one environment
+variable namespace, one object to inject. The agents' own configuration objects are nested
+in it, declared once (`training`, `gates`, `drift`, `quality`; a variable per field such
+as `APP_TRAINING__SEED`, or the whole group as JSON in `APP_TRAINING`), and the services
+hand them to the agents as they are. The README's configuration table is
 generated from the fields and a test keeps the two in step, so each field's `description` is
 its documentation.
 """
@@ -26,10 +29,12 @@ from pydantic_settings import (
 
 from server.config.base import SERVER_DIR, CsvList, Environment
 from server.config.model import ModelSettings
-from server.config.monitoring import MonitoringSettings
+from server.config.monitoring import DriftConfig, MonitoringSettings, QualityConfig
+from server.config.renamed import RenamedSettingsGuard
 from server.config.security import DEFAULT_JWT_SECRET, MIN_SECRET_BYTES, SecuritySettings
 from server.config.service import ServiceSettings
 from server.config.serving import ServingSettings
+from server.config.training import GateConfig, TrainingConfig
 from server.config.worker import WorkerSettings
 
 __all__ = [
@@ -38,8 +43,12 @@ __all__ = [
     "SECTIONS",
     "SERVER_DIR",
     "CsvList",
+    "DriftConfig",
     "Environment",
+    "GateConfig",
+    "QualityConfig",
     "Settings",
+    "TrainingConfig",
 ]
 
 SECTIONS: tuple[type[BaseModel], ...] = (
@@ -68,6 +77,7 @@ class Settings(
         env_prefix="APP_",
         env_file=".env",
         env_file_encoding="utf-8",
+        env_nested_delimiter="__",
         extra="ignore",
         validate_default=True,
     )
@@ -106,7 +116,12 @@ class Settings(
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The secrets directory is optional: a laptop has none, a container mounts one.
         secrets_dir = Path(os.environ.get("APP_SECRETS_DIR", "/run/secrets"))
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        sources: list[PydanticBaseSettingsSource] = [
+            RenamedSettingsGuard(settings_cls, (env_settings, dotenv_settings)),
+            init_settings,
+            env_settings,
+            dotenv_settings,
+        ]
         if secrets_dir.is_dir():
             # Files are named after the field (`jwt_secret`), without the env prefix.
             sources.append(

@@ -3,7 +3,7 @@
 The names here are the contract of the alert rules (`ops/prometheus/rules/`) and of the
 Grafana dashboards (`ops/grafana/dashboards/`); a test fails when either refers to a name
 that no code defines. Labels are bounded: model names and versions come from the registry,
-`label` from the model's fixed label set, `queue` from `worker/queues.py`, `feature` and
+`label` from the model's fixed label set, `queue` from `taskqueue/names.py`, `feature` and
 `metric` from fixed lists in the monitoring code; never a user, a text or an id.
 
 Gauges that a scheduled task sets (drift, quality) use the `mostrecent` multiprocess mode:

@@ -5,13 +5,16 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
 from server.config import SECTIONS, SERVER_DIR
+from server.config.renamed import RENAMED
 
 START_MARKER = "<!-- settings-table:start -->"
 END_MARKER = "<!-- settings-table:end -->"
+RENAMED_START = "<!-- settings-renamed:start -->"
+RENAMED_END = "<!-- settings-renamed:end -->"
 
 
 def _default(field: FieldInfo) -> str:
@@ -31,15 +34,41 @@ def _default(field: FieldInfo) -> str:
     return f"`{text}`"
 
 
+def _group(field: FieldInfo) -> type[BaseModel] | None:
+    """The model of a nested group of settings (`training`, `gates`...), else None."""
+    annotation = field.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _rows(variable: str, fields: dict[str, FieldInfo]) -> list[str]:
+    rows = []
+    for name, field in fields.items():
+        group = _group(field)
+        if group is not None:
+            # A nested group is set one field at a time, `APP_TRAINING__SEED`.
+            rows += _rows(f"{variable}{name.upper()}__", group.model_fields)
+            continue
+        description = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{variable}{name.upper()}` | {_default(field)} | {description} |")
+    return rows
+
+
 def render_settings_table() -> str:
     """One markdown row per setting (variable, default, description), grouped by section."""
     rows = ["| variable | default | description |", "|---|---|---|"]
     for section in SECTIONS:
         title = (section.__doc__ or section.__name__).strip().splitlines()[0]
         rows.append(f"| **{title}** | | |")
-        for name, field in section.model_fields.items():
-            description = (field.description or "").replace("|", "\\|")
-            rows.append(f"| `APP_{name.upper()}` | {_default(field)} | {description} |")
+        rows += _rows("APP_", section.model_fields)
+    return "\n".join(rows)
+
+
+def render_renamed_table() -> str:
+    """The renamed variables, old and new; the service refuses to start on an old one."""
+    rows = ["| old variable | new variable |", "|---|---|"]
+    rows += [f"| `{old}` | `{new}` |" for old, new in RENAMED.items()]
     return "\n".join(rows)
 
 
@@ -51,5 +80,9 @@ def replace_between(document: str, start_marker: str, end_marker: str, body: str
 
 
 def replace_settings_table(document: str) -> str:
-    """Return `document` with the text between the markers replaced by a fresh table."""
-    return replace_between(document, START_MARKER, END_MARKER, render_settings_table())
+    """Return `document` with the settings table (and the renamed table, where the document
+    has its markers) regenerated between their markers."""
+    document = replace_between(document, START_MARKER, END_MARKER, render_settings_table())
+    if RENAMED_START in document:
+        document = replace_between(document, RENAMED_START, RENAMED_END, render_renamed_table())
+    return document

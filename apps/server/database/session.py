@@ -69,6 +69,17 @@ class Database:
     def from_settings(cls, settings: Settings) -> "Database":
         return cls(create_engine(settings))
 
+    @classmethod
+    @asynccontextmanager
+    async def connect(cls, settings: Settings) -> AsyncIterator["Database"]:
+        """A database for one short-lived piece of work (a CLI command, a heartbeat), its
+        pool disposed afterwards, also on error."""
+        database = cls.from_settings(settings)
+        try:
+            yield database
+        finally:
+            await database.dispose()
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:

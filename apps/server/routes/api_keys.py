@@ -4,20 +4,15 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from server.database.auth_models import ApiKey
 from server.routes import API_V1
 from server.routes.deps import CurrentPrincipal, PageDep, SessionDep
-from server.schemas.auth import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeyPage
+from server.schemas.auth import ApiKeyCreate, ApiKeyCreated, ApiKeyPage
 from server.schemas.problem import problem_responses
 from server.services import api_keys
 
 router = APIRouter(
     prefix=f"{API_V1}/api-keys", tags=["api keys"], responses=problem_responses(401, 403, 429)
 )
-
-
-def _out(key: ApiKey) -> ApiKeyOut:
-    return ApiKeyOut.model_validate(key, from_attributes=True)
 
 
 @router.post(
@@ -29,20 +24,12 @@ def _out(key: ApiKey) -> ApiKeyOut:
 async def create_key(
     body: ApiKeyCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> ApiKeyCreated:
-    key, secret = await api_keys.create_key(
-        session,
-        principal,
-        name=body.name,
-        scopes=frozenset(body.scopes),
-        expires_at=body.expires_at,
-    )
-    return ApiKeyCreated(**_out(key).model_dump(), key=secret)
+    return await api_keys.issue_key(session, principal, body)
 
 
 @router.get("", summary="Your API keys (every key for users:admin)")
 async def list_keys(session: SessionDep, principal: CurrentPrincipal, page: PageDep) -> ApiKeyPage:
-    rows, total = await api_keys.list_keys(session, principal, limit=page.limit, offset=page.offset)
-    return ApiKeyPage(items=[_out(key) for key in rows], total=total)
+    return await api_keys.keys_page(session, principal, limit=page.limit, offset=page.offset)
 
 
 @router.delete(

@@ -14,7 +14,7 @@ from server.core.errors import UnauthorizedError, UnprocessableError, problem_re
 from server.core.security.csrf import CSRF_HEADER
 from server.routes import API_V1
 from server.routes.auth_cookies import TRANSPORT_HEADER, RefreshCookies
-from server.routes.deps import SessionServiceDep, SettingsDep
+from server.routes.deps import ServicesDep, SessionServiceDep, SettingsDep
 from server.schemas.auth import RefreshRequest, TokenResponse
 from server.schemas.problem import problem_responses
 from server.services.login import sign_in
@@ -63,15 +63,15 @@ async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
     response: Response,
-    sessions: SessionServiceDep,
+    services: ServicesDep,
     settings: SettingsDep,
     transport: Transport = None,
 ) -> TokenResponse:
     requested = frozenset(form.scopes) if form.scopes else None
     pair = await sign_in(
-        sessions,
-        request.app.state.rate_limiter,
-        request.app.state.login_guard,
+        services.sessions,
+        services.rate_limiter,
+        services.login_guard,
         email=form.username,
         password=form.password,
         client_ip=request.client.host if request.client else "unknown",

@@ -16,13 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
 from server.core.errors import ForbiddenError
+from server.core.security.passwords import Passwords
 from server.core.security.principal import Principal
 from server.core.security.scopes import SCOPE_DESCRIPTIONS, Scope
 from server.database.session import Database
 from server.routes import API_V1
-from server.services.authentication import Authenticator
+from server.services.container import AppServices, services_of
 from server.services.predictions import PredictionService
 from server.services.sessions import SessionService
+from server.services.traffic import PlanCache
 
 bearer_scheme = OAuth2PasswordBearer(
     tokenUrl=f"{API_V1}/auth/token",
@@ -35,14 +37,19 @@ api_key_scheme = APIKeyHeader(
 )
 
 
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+async def get_services(request: Request) -> AppServices:
+    return services_of(request.app)
 
 
-async def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+ServicesDep = Annotated[AppServices, Depends(get_services)]
+
+
+async def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+async def get_database(services: ServicesDep) -> Database:
+    return services.database
 
 
 async def get_session(
@@ -52,29 +59,34 @@ async def get_session(
         yield session
 
 
-async def get_celery(request: Request) -> Celery:
-    celery: Celery = request.app.state.celery
-    return celery
+async def get_celery(services: ServicesDep) -> Celery:
+    return services.celery
 
 
-async def get_prediction_service(request: Request) -> PredictionService:
-    service: PredictionService = request.app.state.predictions
-    return service
+async def get_prediction_service(services: ServicesDep) -> PredictionService:
+    return services.predictions
 
 
-async def get_session_service(request: Request) -> SessionService:
-    service: SessionService = request.app.state.sessions
-    return service
+async def get_session_service(services: ServicesDep) -> SessionService:
+    return services.sessions
+
+
+async def get_plans(services: ServicesDep) -> PlanCache:
+    return services.predictions.plans
+
+
+async def get_passwords(services: ServicesDep) -> Passwords:
+    return services.passwords
 
 
 async def get_principal(
     security_scopes: SecurityScopes,
-    request: Request,
+    services: ServicesDep,
     bearer: Annotated[str | None, Depends(bearer_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
     """The authenticated caller, holding every scope the route asks for; else 401 or 403."""
-    authenticator: Authenticator = request.app.state.authenticator
+    authenticator = services.authenticator
     principal = await authenticator.authenticate(bearer, api_key)
     missing = [scope for scope in security_scopes.scopes if scope not in principal.scopes]
     if missing:
@@ -118,4 +130,6 @@ ModelsWriter = Annotated[Principal, Security(get_principal, scopes=[Scope.models
 MonitoringReader = Annotated[Principal, Security(get_principal, scopes=[Scope.monitoring_read])]
 UsersAdmin = Annotated[Principal, Security(get_principal, scopes=[Scope.users_admin])]
 CeleryDep = Annotated[Celery, Depends(get_celery)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+PlanCacheDep = Annotated[PlanCache, Depends(get_plans)]
 PredictionServiceDep = Annotated[PredictionService, Depends(get_prediction_service)]

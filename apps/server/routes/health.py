@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from server.core.errors import problem_response
-from server.routes.deps import SettingsDep
+from server.routes.deps import ServicesDep
 from server.schemas.health import Liveness, Readiness
 from server.schemas.problem import problem_responses
 from server.services.health import check_readiness
@@ -26,8 +26,8 @@ async def health() -> Liveness:
     "the failed ones.",
     responses=problem_responses(503),
 )
-async def readiness(request: Request, settings: SettingsDep) -> Readiness | JSONResponse:
-    report = await check_readiness(request.app.state.readiness, settings.readiness_timeout_s)
+async def readiness(request: Request, services: ServicesDep) -> Readiness | JSONResponse:
+    report = await check_readiness(services.readiness, services.settings.readiness_timeout_s)
     if report.status == "ok":
         return report
     failed = [name for name, result in report.checks.items() if result.status != "ok"]

@@ -6,10 +6,9 @@ from fastapi import APIRouter, Query
 
 from server.routes import API_V1
 from server.routes.deps import MonitoringReader, SessionDep, SettingsDep
-from server.schemas.monitoring import DriftOut, ModelOverviewOut, OverviewOut, QualityOut
+from server.schemas.monitoring import DriftOut, OverviewOut, QualityOut
 from server.schemas.problem import problem_responses
-from server.services import monitoring
-from server.services.monitoring_overview import overview
+from server.services import monitoring_views
 
 router = APIRouter(prefix=f"{API_V1}/monitoring", tags=["monitoring"])
 
@@ -31,11 +30,7 @@ VersionQuery = Annotated[
 async def get_overview(
     session: SessionDep, settings: SettingsDep, _: MonitoringReader
 ) -> OverviewOut:
-    return OverviewOut(
-        retrain_trigger=settings.retrain_trigger,
-        interval_s=settings.monitoring_interval_s,
-        models=[ModelOverviewOut.model_validate(m) for m in await overview(session)],
-    )
+    return await monitoring_views.overview_out(session, settings)
 
 
 @router.get(
@@ -58,16 +53,8 @@ async def get_drift(
         bool, Query(description="Judge the version's shadow scores instead of its answers.")
     ] = False,
 ) -> DriftOut:
-    target = await monitoring.monitored_version(session, model or settings.model_name, version)
-    result = await monitoring.compute_drift(session, settings, target, shadow=shadow, window=window)
-    return DriftOut(
-        model=target.model,
-        version=target.version,
-        role=target.role,
-        shadow=shadow,
-        window_start=result.window_start,
-        window_end=result.window_end,
-        **result.report.model_dump(mode="json"),
+    return await monitoring_views.drift_out(
+        session, settings, model, version, shadow=shadow, window=window
     )
 
 
@@ -84,14 +71,4 @@ async def get_quality(
     model: ModelQuery = None,
     version: VersionQuery = None,
 ) -> QualityOut:
-    target = await monitoring.monitored_version(session, model or settings.model_name, version)
-    result = await monitoring.compute_quality(session, settings, target)
-    return QualityOut(
-        model=target.model,
-        version=target.version,
-        role=target.role,
-        window_start=result.window_start,
-        window_end=result.window_end,
-        gates=monitoring.quality_gates(settings),
-        **result.report.model_dump(mode="json"),
-    )
+    return await monitoring_views.quality_out(session, settings, model, version)

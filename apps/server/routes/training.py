@@ -31,16 +31,16 @@ async def start_training_run(
     celery: CeleryDep,
     principal: ModelsWriter,
 ) -> TrainingRunOut:
-    run = await training.start_run(
+    run = await training.submit_run(
         database,
         settings,
         celery,
-        training.RunParams(**body.model_dump()),
+        body,
         requested_by=principal.user_id,
         request_id=request.state.request_id,
     )
     response.headers["Location"] = f"{router.prefix}/{run.id}"
-    return await _out(database, run.id)
+    return run
 
 
 @router.get(
@@ -51,9 +51,4 @@ async def start_training_run(
 async def get_training_run(
     run_id: uuid.UUID, database: DatabaseDep, _: ModelsReader
 ) -> TrainingRunOut:
-    return await _out(database, run_id)
-
-
-async def _out(database: DatabaseDep, run_id: uuid.UUID) -> TrainingRunOut:
-    run, version = await training.describe_run(database, run_id)
-    return TrainingRunOut.model_validate(run).model_copy(update={"version": version})
+    return await training.run_out(database, run_id)

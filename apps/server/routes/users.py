@@ -1,11 +1,16 @@
 """Users: who am I, and user administration."""
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 
-from server.core.security.passwords import Passwords
-from server.database.auth_models import User
 from server.routes import API_V1
-from server.routes.deps import CurrentPrincipal, PageDep, SessionDep, SettingsDep, UsersAdmin
+from server.routes.deps import (
+    CurrentPrincipal,
+    PageDep,
+    PasswordsDep,
+    SessionDep,
+    SettingsDep,
+    UsersAdmin,
+)
 from server.schemas.problem import problem_responses
 from server.schemas.users import UserCreate, UserOut, UserPage
 from server.services import users
@@ -15,27 +20,14 @@ router = APIRouter(
 )
 
 
-def _out(user: User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        scopes=sorted(users.effective_scopes(user)),
-        is_superuser=user.is_superuser,
-        is_active=user.is_active,
-        created_at=user.created_at,
-    )
-
-
 @router.get("/me", summary="The signed-in user", responses=problem_responses(404))
 async def me(session: SessionDep, principal: CurrentPrincipal) -> UserOut:
-    return _out(await users.get_user(session, principal.user_id))
+    return await users.describe_user(session, principal.user_id)
 
 
 @router.get("", summary="Every user (users:admin)")
 async def list_users(session: SessionDep, _: UsersAdmin, page: PageDep) -> UserPage:
-    rows, total = await users.list_users(session, limit=page.limit, offset=page.offset)
-    return UserPage(items=[_out(user) for user in rows], total=total)
+    return await users.users_page(session, limit=page.limit, offset=page.offset)
 
 
 @router.post(
@@ -45,17 +37,10 @@ async def list_users(session: SessionDep, _: UsersAdmin, page: PageDep) -> UserP
     responses=problem_responses(409, 422),
 )
 async def create_user(
-    body: UserCreate, request: Request, session: SessionDep, settings: SettingsDep, _: UsersAdmin
+    body: UserCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    _: UsersAdmin,
 ) -> UserOut:
-    passwords: Passwords = request.app.state.passwords
-    user = await users.create_user(
-        session,
-        passwords,
-        settings,
-        email=body.email,
-        password=body.password,
-        scopes=body.scopes,
-        full_name=body.full_name,
-        is_superuser=body.is_superuser,
-    )
-    return _out(user)
+    return await users.register_user(session, passwords, settings, body)

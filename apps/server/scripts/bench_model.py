@@ -100,7 +100,8 @@ def run_benchmark(rows: int, eval_texts: int, repeats: int, use_gpu: bool) -> di
     tc = config.training
     split = split_dataset(data, tc.holdout_fraction, tc.calibration_fraction, tc.seed)
     fit_started = time.perf_counter()
-    trained = fit_model(data.take(split.train.tolist()), data.take(split.calibration.tolist()), tc)
+    train, calibration = data.take(split.train.tolist()), data.take(split.calibration.tolist())
+    trained = fit_model(train, calibration, tc, config.max_text_chars)
     fit_seconds = time.perf_counter() - fit_started
 
     texts = list(generate_tickets(eval_texts, tc.seed + 1).texts)

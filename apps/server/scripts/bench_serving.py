@@ -50,7 +50,7 @@ from server.config import SERVER_DIR, Settings
 from server.core.security.scopes import ALL_SCOPES
 from server.core.security.tokens import TokenCodec
 from server.scripts.bench import cpu, jobs, load, profile, report, stack
-from server.worker.queues import ALL_QUEUES, INFERENCE_GPU, PREDICT_TASK, TRAINING
+from server.taskqueue.names import ALL_QUEUES, INFERENCE_GPU, PREDICT_TASK, TRAINING
 
 REPO_ROOT = SERVER_DIR.parent.parent
 # Every CPU queue but training: a queue added for batch jobs is consumed without a change.

@@ -21,6 +21,7 @@ from server.core.security.principal import Principal
 from server.core.security.tokens import new_secret, secret_digest
 from server.database.auth_models import ApiKey, User
 from server.database.base import utcnow
+from server.schemas.auth import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeyPage
 from server.services.users import find_user, parse_user_id
 
 log = structlog.get_logger(__name__)
@@ -102,6 +103,32 @@ async def revoke_key(session: AsyncSession, principal: Principal, key_id: uuid.U
         key.revoked_at = utcnow()
         await session.commit()
         log.info("api_key.revoked", key_id=str(key.id))
+
+
+def key_out(key: ApiKey) -> ApiKeyOut:
+    """A key as the API lists it: its visible prefix, never the secret or its digest."""
+    return ApiKeyOut.model_validate(key, from_attributes=True)
+
+
+async def issue_key(
+    session: AsyncSession, principal: Principal, body: ApiKeyCreate
+) -> ApiKeyCreated:
+    """Create a key for the caller; the answer is the only time its secret is shown."""
+    key, secret = await create_key(
+        session,
+        principal,
+        name=body.name,
+        scopes=frozenset(body.scopes),
+        expires_at=body.expires_at,
+    )
+    return ApiKeyCreated(**key_out(key).model_dump(), key=secret)
+
+
+async def keys_page(
+    session: AsyncSession, principal: Principal, *, limit: int, offset: int
+) -> ApiKeyPage:
+    rows, total = await list_keys(session, principal, limit=limit, offset=offset)
+    return ApiKeyPage(items=[key_out(key) for key in rows], total=total)
 
 
 async def find_active_key(session: AsyncSession, secret: str) -> ApiKey | None:

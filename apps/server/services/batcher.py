@@ -1,8 +1,9 @@
 """Micro-batching: gather concurrent requests into one dispatch per key (model version).
 
-One Celery round trip costs milliseconds while the model scores a text in well under one
-(see FACTS), so the API gathers the texts of concurrent requests for a short window and
-sends them as one task. The batcher is generic: `dispatch(key, items)` may be anything
+One Celery round trip costs milliseconds (3-5 ms over Redis on a 2-core machine) while the
+model scores a text in well under one (about 44 us per text in a batch of 64), so the API
+gathers the texts of concurrent requests for a short window and sends them as one task. The
+batcher is generic: `dispatch(key, items)` may be anything
 that turns a list of items into a list of results of the same length and order.
 
 Cost per submit is one future, a list extend and a dict lookup; per batch one timer

@@ -17,7 +17,7 @@ from server.config import Settings
 from server.database.session import Database
 from server.schemas.health import CheckResult, Readiness
 from server.services import registry
-from server.worker.heartbeat import heartbeat_max_age, heartbeat_store
+from server.taskqueue.heartbeat import heartbeat_max_age, heartbeat_store
 
 Check = Callable[[], Awaitable[None]]
 

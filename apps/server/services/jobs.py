@@ -26,13 +26,14 @@ from server.database.job_models import BatchJob, BatchJobChunk, JobStatus
 from server.database.session import Database
 from server.services import registry
 from server.services.job_inputs import JobItem
-from server.worker.client import send_task
-from server.worker.queues import BATCH, JOB_TASK
+from server.taskqueue.payloads import JobPayload, ScoredBatch
+from server.taskqueue.publisher import publish
 
 log = structlog.get_logger(__name__)
 
 FINISHED = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
-Scorer = Callable[[int, str, list[str]], tuple[int, list[dict[str, Any]]]]
+Scorer = Callable[[int, str, list[str]], ScoredBatch]
+"""(version, manifest sha256, texts) -> the worker's scored batch, labels chosen by the model."""
 
 
 def request_digest(items: Sequence[JobItem]) -> str:
@@ -60,7 +61,7 @@ async def _existing_for_key(
 
 
 async def _enqueue(celery: Celery, job_id: uuid.UUID) -> None:
-    await send_task(celery, JOB_TASK, kwargs={"job_id": str(job_id)}, queue=BATCH, headers={})
+    await publish(celery, JobPayload(job_id=job_id))
 
 
 async def _record_job(
@@ -241,12 +242,15 @@ async def run_job(
             chunk = await session.get_one(BatchJobChunk, (job_id, position))
             if chunk.results is not None:
                 continue  # scored by an earlier attempt
-            answered, results = score(version, sha, chunk.texts)
-            chunk.results = [{**r, "version": answered} for r in results]
+            batch = score(version, sha, chunk.texts)
+            chunk.results = [
+                {**item.model_dump(exclude={"oov_rate"}), "version": batch.version}
+                for item in batch.items
+            ]
             await session.execute(
                 update(BatchJob)
                 .where(BatchJob.id == job_id)
-                .values(processed=BatchJob.processed + len(results))
+                .values(processed=BatchJob.processed + len(batch.items))
             )
             await session.commit()  # the chunk and the count together, or neither
     async with database.session() as session:

@@ -13,8 +13,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.agents.artifacts.manifest import ArtifactManifest
-from server.agents.monitoring.drift import DriftConfig
-from server.agents.monitoring.quality_report import QualityConfig, QualityReport, QualityWindow
+from server.agents.monitoring.quality_report import QualityReport, QualityWindow, gate_thresholds
 from server.agents.monitoring.quality_report import quality_report as judge_quality
 from server.agents.monitoring.report import DriftReport, DriftWindow, drift_report
 from server.agents.numeric import FloatArray
@@ -53,42 +52,9 @@ class QualityResult:
     report: QualityReport
 
 
-def drift_config(settings: Settings) -> DriftConfig:
-    return DriftConfig(
-        min_window=settings.monitoring_min_window,
-        large_window=settings.drift_large_window,
-        distance_threshold=settings.drift_distance_threshold,
-        p_value=settings.drift_p_value,
-        psi_moderate=settings.drift_psi_moderate,
-        psi_major=settings.drift_psi_major,
-        psi_epsilon=settings.drift_psi_epsilon,
-    )
-
-
-def quality_config(settings: Settings) -> QualityConfig:
-    return QualityConfig(
-        min_labels=settings.quality_min_labels,
-        resamples=settings.quality_bootstrap_resamples,
-        seed=settings.quality_bootstrap_seed,
-        confidence_level=settings.quality_confidence_level,
-        calibration_bins=settings.calibration_bins,
-        length_edges=tuple(settings.quality_segment_length_edges),
-        min_segment_size=settings.gate_min_segment_size,
-        min_macro_auc=settings.gate_min_macro_auc,
-        min_precision=settings.gate_min_class_precision,
-        min_recall=settings.gate_min_class_recall,
-        max_segment_gap=settings.gate_max_segment_recall_gap,
-    )
-
-
 def quality_gates(settings: Settings) -> dict[str, float]:
     """The gates a window's quality is judged against, by metric."""
-    return {
-        "macro_auc": settings.gate_min_macro_auc,
-        "precision": settings.gate_min_class_precision,
-        "recall": settings.gate_min_class_recall,
-        "segment_recall_gap": settings.gate_max_segment_recall_gap,
-    }
+    return gate_thresholds(settings.gates)
 
 
 async def monitored_version(
@@ -131,9 +97,7 @@ async def compute_drift(
         labels=[row.label for row in rows],
         confidences=[row.confidence for row in rows],
     )
-    report = await asyncio.to_thread(
-        drift_report, target.manifest.reference, live, drift_config(settings)
-    )
+    report = await asyncio.to_thread(drift_report, target.manifest.reference, live, settings.drift)
     return DriftResult(
         target=target,
         shadow=shadow,
@@ -181,5 +145,7 @@ async def compute_quality(
         feedback_proba=_matrix([row.probabilities for row in labelled], labels),
         feedback_lengths=[row.input_length for row in labelled],
     )
-    report = await asyncio.to_thread(judge_quality, window, labels, quality_config(settings))
+    report = await asyncio.to_thread(
+        judge_quality, window, labels, settings.quality, settings.gates
+    )
     return QualityResult(target=target, window_start=start, window_end=end, report=report)

@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import insert, update
 
+from server.config import Settings
 from server.database.base import utcnow
 from server.database.serving_models import Prediction
 from server.database.session import Database
+from server.taskqueue.payloads import ScoredBatch, ShadowPayload
 
 
 @dataclass(frozen=True)
@@ -24,33 +26,26 @@ class Scored:
     probabilities: dict[str, float]
     version: int
     oov_rate: float | None = None
-    """Share of the text's word tokens unknown to the model (None from an older worker)."""
+    """Share of the text's word tokens unknown to the model."""
 
 
 def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def scored_from_batch(batch: dict[str, Any]) -> list[Scored]:
-    """Read a worker's answer (`labels`, a probability row per text, `version`, and
-    `oov_rates` when the worker measures them)."""
-    labels: list[str] = batch["labels"]
-    rows: list[list[float]] = batch["probabilities"]
-    oov_rates: list[float | None] = batch.get("oov_rates") or [None] * len(rows)
-    scored = []
-    for row, oov_rate in zip(rows, oov_rates, strict=True):
-        best = max(range(len(labels)), key=row.__getitem__)
-        scored.append(
-            Scored(
-                id=uuid.uuid4(),
-                label=labels[best],
-                confidence=float(row[best]),
-                probabilities=dict(zip(labels, map(float, row), strict=True)),
-                version=int(batch["version"]),
-                oov_rate=oov_rate,
-            )
+def scored_items(batch: ScoredBatch) -> list[Scored]:
+    """A worker's answer, one `Scored` (with a fresh prediction id) per text."""
+    return [
+        Scored(
+            id=uuid.uuid4(),
+            label=item.label,
+            confidence=item.confidence,
+            probabilities=item.probabilities,
+            version=batch.version,
+            oov_rate=item.oov_rate,
         )
-    return scored
+        for item in batch.items
+    ]
 
 
 def record(
@@ -91,6 +86,31 @@ async def write_records(database: Database, rows: Sequence[dict[str, Any]]) -> N
     async with database.session() as session:
         await session.execute(insert(Prediction), list(rows))
         await session.commit()
+
+
+async def record_shadow_batch(
+    database: Database,
+    settings: Settings,
+    payload: ShadowPayload,
+    batch: ScoredBatch,
+    *,
+    latency_ms: float,
+) -> None:
+    """Log the challenger's answers to shadowed champion traffic (flagged `shadow`)."""
+    rows = [
+        record(
+            scored,
+            text,
+            model_name=payload.model,
+            latency_ms=latency_ms,
+            requested_by=meta.requested_by,
+            request_id=meta.request_id,
+            store_inputs=settings.store_inputs,
+            shadow=True,
+        )
+        for scored, text, meta in zip(scored_items(batch), payload.texts, payload.meta, strict=True)
+    ]
+    await write_records(database, rows)
 
 
 async def purge_inputs(database: Database, retention_days: int) -> int:

@@ -15,18 +15,20 @@ from typing import Any, NamedTuple
 
 import structlog
 from celery import Celery
+from pydantic import ValidationError
 
 from server.config import Settings
 from server.core.errors import GatewayTimeoutError, ServiceUnavailableError, UnprocessableError
 from server.core.ml_metrics import INFERENCE_WAIT
 from server.database.session import Database
 from server.services.batcher import BatcherOverloadedError, MicroBatcher
-from server.services.prediction_records import Scored, record, scored_from_batch
+from server.services.prediction_records import Scored, record, scored_items
 from server.services.record_buffer import RecordBuffer
 from server.services.traffic import PlanCache, ServedVersion
-from server.worker.client import send_task
-from server.worker.queues import INFERENCE, PREDICT_TASK, SHADOW, SHADOW_TASK
-from server.worker.results import ResultWaiter
+from server.taskqueue.names import INFERENCE
+from server.taskqueue.payloads import PredictPayload, RequestMeta, ScoredBatch, ShadowPayload
+from server.taskqueue.publisher import publish
+from server.taskqueue.results import ResultWaiter, TaskFailedError
 
 log = structlog.get_logger(__name__)
 
@@ -147,16 +149,14 @@ class PredictionService:
         task_id = self.waiter.new_task_id()
         handle = self.waiter.expect(task_id)  # subscribed before the task can finish
         try:
-            await send_task(
+            await publish(
                 self.celery,
-                PREDICT_TASK,
-                kwargs={
-                    "model": self.settings.model_name,
-                    "version": served.version,
-                    "sha256": served.sha256,
-                    "texts": [ticket.text for ticket in tickets],
-                },
-                queue=INFERENCE,
+                PredictPayload(
+                    model=self.settings.model_name,
+                    version=served.version,
+                    sha256=served.sha256,
+                    texts=[ticket.text for ticket in tickets],
+                ),
                 headers=batch_headers(tickets),
                 ignore_result=False,
                 task_id=task_id,
@@ -164,22 +164,25 @@ class PredictionService:
         except BaseException:
             handle.discard()
             raise
-        batch = await handle.wait(self.settings.predict_timeout_s)
-        return scored_from_batch(batch)
+        answer = await handle.wait(self.settings.predict_timeout_s)
+        try:
+            batch = ScoredBatch.model_validate(answer)
+        except ValidationError as exc:
+            log.error("predictions.invalid_answer", task_id=task_id, errors=exc.error_count())
+            raise TaskFailedError(task_id, "ValidationError") from exc
+        return scored_items(batch)
 
     async def _shadow(self, served: ServedVersion, texts: list[str], caller: Caller) -> None:
-        meta = [{"requested_by": caller.user, "request_id": caller.request_id}] * len(texts)
-        await send_task(
+        meta = RequestMeta(requested_by=caller.user, request_id=caller.request_id)
+        await publish(
             self.celery,
-            SHADOW_TASK,
-            kwargs={
-                "model": self.settings.model_name,
-                "version": served.version,
-                "sha256": served.sha256,
-                "texts": texts,
-                "meta": meta,
-            },
-            queue=SHADOW,
+            ShadowPayload(
+                model=self.settings.model_name,
+                version=served.version,
+                sha256=served.sha256,
+                texts=texts,
+                meta=[meta] * len(texts),
+            ),
             headers={"request_id": caller.request_id or "", "user_id": caller.user},
         )
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.errors import UnprocessableError
 from server.database.serving_models import TrafficPolicy
 from server.database.session import Database
+from server.schemas.predictions import TrafficPolicyIn, TrafficPolicyOut
 from server.services import registry
 
 BUCKETS = 100
@@ -86,6 +87,36 @@ async def set_policy(
     policy.updated_by = actor
     await session.commit()
     return policy
+
+
+async def describe_policy(session: AsyncSession, model_name: str) -> TrafficPolicyOut:
+    """The model's policy with the versions it routes between; 404 for an unknown model."""
+    await registry.require_model(session, model_name)
+    policy = await get_policy(session, model_name)
+    served = await registry.served_versions(session, model_name)
+    return TrafficPolicyOut(
+        model=model_name,
+        champion=served[registry.CHAMPION][0] if registry.CHAMPION in served else None,
+        challenger=served[registry.CHALLENGER][0] if registry.CHALLENGER in served else None,
+        challenger_weight=policy.challenger_weight,
+        shadow_sample=policy.shadow_sample,
+        updated_by=policy.updated_by,
+    )
+
+
+async def update_policy(
+    session: AsyncSession, plans: "PlanCache", model_name: str, body: TrafficPolicyIn, actor: str
+) -> TrafficPolicyOut:
+    """Store the policy and apply it in this process now (others within the plan TTL)."""
+    await set_policy(
+        session,
+        model_name,
+        challenger_weight=body.challenger_weight,
+        shadow_sample=body.shadow_sample,
+        actor=actor,
+    )
+    plans.invalidate()
+    return await describe_policy(session, model_name)
 
 
 async def load_plan(database: Database, model_name: str) -> ServingPlan:

@@ -18,9 +18,9 @@ from celery import Celery
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
-from server.agents.data.drift import DriftSpec
 from server.agents.data.generator import generate_tickets
 from server.agents.data.ingest import load_tickets
+from server.agents.data.shift import DriftSpec
 from server.agents.errors import ArtifactError, DataValidationError
 from server.agents.pipeline.run import RunConfig, TrainingResult, run_training
 from server.agents.training.progress import ProgressCallback
@@ -29,9 +29,10 @@ from server.core.errors import NotFoundError, ServiceUnavailableError
 from server.database.base import utcnow
 from server.database.registry_models import ModelVersion, RunStatus, TrainingRun
 from server.database.session import Database
+from server.schemas.training import TrainingRunCreate, TrainingRunOut
 from server.services import registry
-from server.worker.client import send_task
-from server.worker.queues import TRAIN_TASK, TRAINING
+from server.taskqueue.payloads import TrainPayload
+from server.taskqueue.publisher import publish
 
 log = structlog.get_logger(__name__)
 
@@ -97,11 +98,9 @@ async def start_run(
         database, settings, params, trigger=trigger, requested_by=requested_by, reason=reason
     )
     try:
-        await send_task(
+        await publish(
             celery,
-            TRAIN_TASK,
-            kwargs={"run_id": str(run.id)},
-            queue=TRAINING,
+            TrainPayload(run_id=run.id, trigger=trigger),
             headers={"request_id": request_id or "", "user_id": requested_by},
         )
     except ServiceUnavailableError:
@@ -120,6 +119,33 @@ async def describe_run(database: Database, run_id: uuid.UUID) -> tuple[TrainingR
         if run.version_id is not None:
             version = (await session.get_one(ModelVersion, run.version_id)).version
         return run, version
+
+
+async def run_out(database: Database, run_id: uuid.UUID) -> TrainingRunOut:
+    """A run as the API shows it: status, progress, gates and the version it registered."""
+    run, version = await describe_run(database, run_id)
+    return TrainingRunOut.model_validate(run).model_copy(update={"version": version})
+
+
+async def submit_run(
+    database: Database,
+    settings: Settings,
+    celery: Celery,
+    body: TrainingRunCreate,
+    *,
+    requested_by: str,
+    request_id: str | None,
+) -> TrainingRunOut:
+    """Start a run asked for through the API, and answer with its first state."""
+    run = await start_run(
+        database,
+        settings,
+        celery,
+        RunParams(**body.model_dump()),
+        requested_by=requested_by,
+        request_id=request_id,
+    )
+    return await run_out(database, run.id)
 
 
 async def get_run(database: Database, run_id: uuid.UUID) -> TrainingRun:
@@ -148,13 +174,13 @@ def load_data(settings: Settings, params: RunParams) -> TicketDataset:
         return load_tickets(
             Path(params.data_path),
             labels=settings.model_labels,
-            min_rows_per_class=settings.data_min_rows_per_class,
-            max_issues=settings.data_max_reported_issues,
+            min_rows_per_class=settings.training.min_rows_per_class,
+            max_issues=settings.training.max_reported_issues,
         )
     drift = DriftSpec(strength=params.drift_strength, extra_label_noise=params.label_noise)
     rows = params.rows or settings.train_default_rows
     return generate_tickets(
-        rows, params.seed if params.seed is not None else settings.train_seed, drift=drift
+        rows, params.seed if params.seed is not None else settings.training.seed, drift=drift
     )
 
 

@@ -16,6 +16,7 @@ from server.core.security.passwords import Passwords, password_problems
 from server.core.security.scopes import ALL_SCOPES
 from server.database.auth_models import User
 from server.database.session import Database
+from server.schemas.users import UserCreate, UserOut, UserPage
 
 log = structlog.get_logger(__name__)
 
@@ -105,6 +106,45 @@ async def list_users(session: AsyncSession, *, limit: int, offset: int) -> tuple
         select(User).order_by(User.created_at, User.id).limit(limit).offset(offset)
     )
     return list(rows), total
+
+
+def user_out(user: User) -> UserOut:
+    """A user as the API shows it: effective scopes, never the password hash."""
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        scopes=sorted(effective_scopes(user)),
+        is_superuser=user.is_superuser,
+        is_active=user.is_active,
+        created_at=user.created_at,
+    )
+
+
+async def describe_user(session: AsyncSession, user_id: str) -> UserOut:
+    return user_out(await get_user(session, user_id))
+
+
+async def users_page(session: AsyncSession, *, limit: int, offset: int) -> UserPage:
+    rows, total = await list_users(session, limit=limit, offset=offset)
+    return UserPage(items=[user_out(user) for user in rows], total=total)
+
+
+async def register_user(
+    session: AsyncSession, passwords: Passwords, settings: Settings, body: UserCreate
+) -> UserOut:
+    """Create the user an administrator asked for."""
+    user = await create_user(
+        session,
+        passwords,
+        settings,
+        email=body.email,
+        password=body.password,
+        scopes=body.scopes,
+        full_name=body.full_name,
+        is_superuser=body.is_superuser,
+    )
+    return user_out(user)
 
 
 async def ensure_first_superuser(

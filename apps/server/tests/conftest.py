@@ -124,7 +124,7 @@ async def client_for(
     is false; tests of authorization pass their own credentials per request.
     """
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    headers = bearer_headers(app.state.settings) if authenticated else {}
+    headers = bearer_headers(app.state.services.settings) if authenticated else {}
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -152,4 +152,4 @@ async def plain_client(make_settings: SettingsFactory) -> AsyncIterator[httpx.As
     app = create_app(make_settings())
     async with client_for(app) as http:
         yield http
-    await app.state.database.dispose()
+    await app.state.services.database.dispose()

@@ -22,7 +22,7 @@ from server.core.ml_metrics import (
     MODEL_SERVING,
     QUEUE_MESSAGES,
 )
-from server.worker.queues import ALL_QUEUES
+from server.taskqueue.names import ALL_QUEUES
 
 log = structlog.get_logger(__name__)
 

@@ -4,13 +4,14 @@ quality of the champion and challenger, stored and published as gauges."""
 from typing import Any
 
 from server.services.monitoring_checks import run_checks
-from server.worker.app import celery, settings
-from server.worker.queues import MONITOR_TASK
+from server.taskqueue.payloads import MonitorPayload
+from server.worker.celery_worker import celery, settings
 from server.worker.serving import serving_state
+from server.worker.task_contract import payload_task
 
 
-@celery.task(name=MONITOR_TASK, ignore_result=True)
-def monitoring_task() -> dict[str, Any]:
+@payload_task(celery, MonitorPayload, ignore_result=True)
+def monitoring_task(payload: MonitorPayload) -> dict[str, Any]:
     """One monitoring pass; returns the severities and statuses found (for logs and tests)."""
     state = serving_state(settings)
     results, trigger = state.run(lambda database: run_checks(database, settings, celery))

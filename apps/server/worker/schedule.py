@@ -5,7 +5,8 @@ from typing import Any
 from celery.schedules import crontab
 
 from server.config import Settings
-from server.worker.queues import MONITOR_TASK, PURGE_TASK, SWEEP_TASK, TRAIN_TASK
+from server.taskqueue.names import MONITOR_TASK, PURGE_TASK, SWEEP_TASK, TRAIN_TASK
+from server.taskqueue.payloads import TrainPayload
 
 
 def parse_cron(expression: str) -> crontab:
@@ -36,6 +37,6 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         schedule["periodic-retraining"] = {
             "task": TRAIN_TASK,
             "schedule": parse_cron(settings.retrain_cron),
-            "kwargs": {"run_id": None, "trigger": "schedule"},
+            "kwargs": TrainPayload(trigger="schedule").model_dump(mode="json"),
         }
     return schedule

@@ -22,8 +22,8 @@ from server.agents.artifacts.store import LocalArtifactStore
 from server.config import Settings
 from server.database.session import Database
 from server.services import registry
-from server.worker.classifiers import ClassifierCache
-from server.worker.heartbeat import Heartbeat, heartbeat_store
+from server.taskqueue.heartbeat import Heartbeat, heartbeat_store
+from server.worker.classifier_cache import ClassifierCache
 from server.worker.metrics_collectors import ServingGauges
 
 log = structlog.get_logger(__name__)
@@ -77,12 +77,8 @@ class ServingState:
 
 
 async def _served_versions(settings: Settings) -> dict[str, tuple[int, str]]:
-    database = Database.from_settings(settings)
-    try:
-        async with database.session() as session:
-            return await registry.served_versions(session, settings.model_name)
-    finally:
-        await database.dispose()
+    async with Database.connect(settings) as database, database.session() as session:
+        return await registry.served_versions(session, settings.model_name)
 
 
 _state: ServingState | None = None

@@ -19,7 +19,7 @@ import numpy as np
 
 from server.agents.data import vocabulary as vocab
 from server.agents.data.dataset import TicketDataset
-from server.agents.data.drift import NO_DRIFT, DriftSpec
+from server.agents.data.shift import NO_DRIFT, DriftSpec
 
 GENERATED_LABELS: Final[tuple[str, ...]] = tuple(sorted(vocab.KEYWORDS))
 """The categories the generator produces, sorted like a classifier's classes."""

@@ -32,6 +32,7 @@ from scipy.stats import chisquare, ks_2samp, wasserstein_distance
 
 from server.agents.artifacts.reference import Distribution
 from server.agents.numeric import FloatArray
+from server.config import DriftConfig
 
 Method = Literal["ks", "wasserstein", "chi2", "jensenshannon"]
 
@@ -54,20 +55,6 @@ _LEVELS = {
     Severity.moderate: 1,
     Severity.major: 2,
 }
-
-
-class DriftConfig(BaseModel):
-    """Thresholds of the drift checks (from `Settings`, Evidently's defaults)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    min_window: int = Field(500, ge=1)
-    large_window: int = Field(1000, ge=1)
-    distance_threshold: float = 0.1
-    p_value: float = 0.05
-    psi_moderate: float = 0.1
-    psi_major: float = 0.25
-    psi_epsilon: float = 1e-4
 
 
 class FeatureDrift(BaseModel):

@@ -16,27 +16,10 @@ from server.agents.monitoring.estimate import EstimatedQuality, estimate_quality
 from server.agents.monitoring.quality import LabelledQuality, label_indices, labelled_quality
 from server.agents.numeric import FloatArray
 from server.agents.training.metrics import BiasReport, segment_report
+from server.config import GateConfig, QualityConfig
 
 QUALITY_METRICS = ("macro_auc", "precision", "recall", "accuracy")
 """Feedback metrics reported to Prometheus (with `estimated_accuracy` and `ece`)."""
-
-
-class QualityConfig(BaseModel):
-    """How quality is measured and judged (from `Settings`)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    min_labels: int = 200
-    resamples: int = 200
-    seed: int = 0
-    confidence_level: float = 0.95
-    calibration_bins: int = 10
-    length_edges: tuple[int, ...] = (100, 200)
-    min_segment_size: int = 50
-    min_macro_auc: float = 0.93
-    min_precision: float = 0.70
-    min_recall: float = 0.70
-    max_segment_gap: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -78,27 +61,39 @@ def length_band(length: int, edges: Sequence[int]) -> str:
     return f">={edges[-1]}"
 
 
-def failed_gates(
-    feedback: LabelledQuality, segments: BiasReport, config: QualityConfig
-) -> list[str]:
+def gate_thresholds(gates: GateConfig) -> dict[str, float]:
+    """The training gates a served window is judged against, by metric name (minimums, but
+    `segment_recall_gap`, a maximum)."""
+    return {
+        "macro_auc": gates.min_macro_auc,
+        "precision": gates.min_class_precision,
+        "recall": gates.min_class_recall,
+        "segment_recall_gap": gates.max_segment_recall_gap,
+    }
+
+
+def failed_gates(feedback: LabelledQuality, segments: BiasReport, gates: GateConfig) -> list[str]:
     """Names of the gates the window's quality falls below."""
-    failed = []
-    if feedback.macro_auc is not None and feedback.macro_auc.value < config.min_macro_auc:
-        failed.append("macro_auc")
-    if feedback.precision.value < config.min_precision:
-        failed.append("precision")
-    if feedback.recall.value < config.min_recall:
-        failed.append("recall")
+    limits = gate_thresholds(gates)
+    measured = {
+        "macro_auc": None if feedback.macro_auc is None else feedback.macro_auc.value,
+        "precision": feedback.precision.value,
+        "recall": feedback.recall.value,
+    }
+    failed = [
+        name for name, value in measured.items() if value is not None and value < limits[name]
+    ]
     gap = segments.max_recall_gap
-    if gap is not None and gap > config.max_segment_gap:
+    if gap is not None and gap > limits["segment_recall_gap"]:
         failed.append("segment_recall_gap")
     return failed
 
 
 def quality_report(
-    window: QualityWindow, labels: Sequence[str], config: QualityConfig
+    window: QualityWindow, labels: Sequence[str], config: QualityConfig, gates: GateConfig
 ) -> QualityReport:
-    """Judge a window; below `min_labels` feedback rows only the estimate is given."""
+    """Judge a window against `gates` (the training gates); below `config.min_labels`
+    feedback rows only the estimate is given."""
     estimated = estimate_quality(window.proba, labels)
     count = len(window.feedback)
     if count < config.min_labels:
@@ -117,14 +112,14 @@ def quality_report(
         window.feedback,
         proba,
         labels,
-        resamples=config.resamples,
-        seed=config.seed,
+        resamples=config.bootstrap_resamples,
+        seed=config.bootstrap_seed,
         confidence_level=config.confidence_level,
     )
     correct = proba.argmax(axis=1) == label_indices(window.feedback, labels)
     predicted = [labels[i] for i in proba.argmax(axis=1)]
-    bands = [length_band(n, config.length_edges) for n in window.feedback_lengths]
-    segments = segment_report(window.feedback, predicted, bands, config.min_segment_size)
+    bands = [length_band(n, config.segment_length_edges) for n in window.feedback_lengths]
+    segments = segment_report(window.feedback, predicted, bands, gates.min_segment_size)
     return QualityReport(
         status="ok",
         labelled=count,
@@ -133,5 +128,5 @@ def quality_report(
         estimated=estimated,
         calibration=calibration(proba.max(axis=1), np.asarray(correct), config.calibration_bins),
         segments=segments,
-        failed_gates=failed_gates(feedback, segments, config),
+        failed_gates=failed_gates(feedback, segments, gates),
     )

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict
 
 from server.agents.artifacts.reference import ReferenceStatistics
 from server.agents.monitoring.drift import (
-    DriftConfig,
     FeatureDrift,
     Severity,
     categorical_drift,
@@ -17,6 +16,7 @@ from server.agents.monitoring.drift import (
     overall_severity,
     share_drift,
 )
+from server.config import DriftConfig
 
 FEATURES = ("text_length", "oov_rate", "predicted_class", "confidence")
 """The monitored features: a fixed list, so the metrics' `feature` label stays bounded."""

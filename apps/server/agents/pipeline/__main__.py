@@ -20,9 +20,9 @@ import structlog
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
-from server.agents.data.drift import DriftSpec
 from server.agents.data.generator import generate_tickets
 from server.agents.data.ingest import detect_format, dump_tickets, load_tickets
+from server.agents.data.shift import DriftSpec
 from server.agents.errors import DataValidationError
 from server.agents.pipeline.run import RunConfig, run_training
 from server.config import Settings
@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     generate = commands.add_parser("generate", help="write a generated dataset")
     generate.add_argument("--out", type=Path, required=True, help=".csv or .jsonl file")
     generate.add_argument("--rows", type=int, default=5000)
-    generate.add_argument("--seed", type=int, default=None, help="default: APP_TRAIN_SEED")
+    generate.add_argument("--seed", type=int, default=None, help="default: APP_TRAINING__SEED")
     generate.add_argument("--drift", type=float, default=0.0, help="drift strength 0..1")
     generate.add_argument("--label-noise", type=float, default=0.0, help="extra label noise")
     return parser
@@ -66,7 +66,7 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
     if args.data is not None:
         data = load_tickets(
             args.data,
-            labels=tc.labels,
+            labels=config.labels,
             min_rows_per_class=tc.min_rows_per_class,
             max_issues=tc.max_reported_issues,
         )
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     args = _parser().parse_args(argv)
     settings = settings or Settings()
     if args.command == "generate":
-        seed = settings.train_seed if args.seed is None else args.seed
+        seed = settings.training.seed if args.seed is None else args.seed
         drift = DriftSpec(args.drift, extra_label_noise=args.label_noise)
         dataset = generate_tickets(args.rows, seed, drift=drift)
         args.out.write_text(dump_tickets(dataset, detect_format(args.out.name)), "utf-8")

@@ -16,10 +16,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Self
+from typing import Any, Self
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from server.agents.artifacts.manifest import ArtifactManifest, TrainingDataInfo
 from server.agents.artifacts.package import build_reference, package_model
@@ -29,7 +29,6 @@ from server.agents.data.dataset import TicketDataset
 from server.agents.data.validation import validate_dataset
 from server.agents.errors import DataValidationError
 from server.agents.text import normalize_texts
-from server.agents.training.config import GateConfig, TrainingConfig
 from server.agents.training.export import export_model
 from server.agents.training.gates import (
     GateResult,
@@ -38,35 +37,48 @@ from server.agents.training.gates import (
     quality_gates,
 )
 from server.agents.training.metrics import EvaluationReport, evaluate, segment_report
-from server.agents.training.model import fit_model
+from server.agents.training.model import WORD_PATTERN, fit_model
 from server.agents.training.progress import ProgressCallback, ignore_progress, sub_progress
 from server.agents.training.split import split_dataset
-
-if TYPE_CHECKING:
-    from server.config import Settings
+from server.config import GateConfig, Settings, TrainingConfig
 
 log = structlog.get_logger(__name__)
 
+_NOT_HYPERPARAMETERS = {"max_reported_issues", "min_rows_per_class", "reference_sample_size"}
+"""Training settings that judge the data or shape the drift reference, not the model."""
+
 
 class RunConfig(BaseModel):
-    """Everything a run needs besides data, store and version."""
+    """Everything a run needs besides data, store and version.
+
+    `labels` and `max_text_chars` are the model's own (`APP_MODEL_LABELS`,
+    `APP_MAX_TEXT_CHARS`, shared with serving); `training` and `gates` are the settings'
+    groups as they are.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     model_name: str
-    training: TrainingConfig
+    labels: tuple[str, ...]
+    max_text_chars: int
+    training: TrainingConfig = TrainingConfig()
     gates: GateConfig = GateConfig()
-    reference_sample_size: int = Field(500, ge=10)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
         """The run configuration that `settings` describes."""
         return cls(
             model_name=settings.model_name,
-            training=TrainingConfig.from_settings(settings),
-            gates=GateConfig.from_settings(settings),
-            reference_sample_size=settings.reference_sample_size,
+            labels=tuple(sorted(settings.model_labels)),
+            max_text_chars=settings.max_text_chars,
+            training=settings.training,
+            gates=settings.gates,
         )
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The values that shape the model, as recorded in the artifact's manifest."""
+        shaping = self.training.model_dump(exclude=_NOT_HYPERPARAMETERS)
+        return shaping | {"max_text_chars": self.max_text_chars, "token_pattern": WORD_PATTERN}
 
 
 class TrainingResult(BaseModel):
@@ -119,7 +131,7 @@ def run_training(
     log.info("training.started", model_name=name, model_version=version, rows=len(data))
     on_progress(0.0, "validating")
     report = validate_dataset(
-        data, tc.labels, tc.min_rows_per_class, tc.max_reported_issues, data_source
+        data, config.labels, tc.min_rows_per_class, tc.max_reported_issues, data_source
     )
     if not report.ok:
         log.warning("training.data_refused", model_name=name, issues=report.issues_total)
@@ -131,7 +143,9 @@ def run_training(
         data.take(split.calibration.tolist()),
         data.take(split.holdout.tolist()),
     )
-    trained = fit_model(train, calibration, tc, sub_progress(on_progress, 0.05, 0.6))
+    trained = fit_model(
+        train, calibration, tc, config.max_text_chars, sub_progress(on_progress, 0.05, 0.6)
+    )
 
     on_progress(0.6, "evaluating")
     holdout_proba = trained.predict_proba(holdout.texts)
@@ -153,11 +167,11 @@ def run_training(
     model = export_model(trained)
     reference = build_reference(
         model,
-        train_texts=normalize_texts(train.texts, tc.max_text_chars),
+        train_texts=normalize_texts(train.texts, config.max_text_chars),
         train_labels=train.labels,
-        holdout_texts=normalize_texts(holdout.texts, tc.max_text_chars),
+        holdout_texts=normalize_texts(holdout.texts, config.max_text_chars),
         holdout_proba=holdout_proba,
-        sample_size=config.reference_sample_size,
+        sample_size=tc.reference_sample_size,
         seed=tc.seed,
     )
     manifest, files = package_model(
@@ -175,7 +189,7 @@ def run_training(
             calibration_rows=len(calibration),
             holdout_rows=len(holdout),
         ),
-        hyperparameters=tc.hyperparameters(),
+        hyperparameters=config.hyperparameters(),
         metrics=metrics,
         bias_report=bias,
         reference=reference,

@@ -10,8 +10,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from server.agents.numeric import FloatArray
-from server.agents.training.config import GateConfig
 from server.agents.training.metrics import BiasReport, EvaluationReport
+from server.config import GateConfig
 
 
 class GateResult(BaseModel):

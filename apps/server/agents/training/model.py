@@ -17,10 +17,14 @@ from server.agents.data.dataset import TicketDataset
 from server.agents.numeric import FloatArray, softmax
 from server.agents.text import normalize_texts
 from server.agents.training.calibration import fit_temperature
-from server.agents.training.config import TrainingConfig
 from server.agents.training.progress import ProgressCallback, ignore_progress
+from server.config import TrainingConfig
 
 log = structlog.get_logger(__name__)
+
+WORD_PATTERN = r"(?u)\b\w\w+\b"
+"""Words of two or more word characters. Written out (not left to a library default) because
+the inference runtime reimplements the tokenizer and must split text exactly the same way."""
 
 
 def build_pipeline(config: TrainingConfig) -> Pipeline:
@@ -32,7 +36,7 @@ def build_pipeline(config: TrainingConfig) -> Pipeline:
     """
     vectorizer = TfidfVectorizer(
         lowercase=True,
-        token_pattern=config.token_pattern,
+        token_pattern=WORD_PATTERN,
         ngram_range=(1, config.ngram_max),
         min_df=config.min_df,
         max_df=config.max_df,
@@ -87,15 +91,17 @@ def fit_model(
     train: TicketDataset,
     calibration: TicketDataset,
     config: TrainingConfig,
+    max_text_chars: int,
     on_progress: ProgressCallback = ignore_progress,
 ) -> TrainedModel:
-    """Fit the pipeline on `train`, then its temperature on `calibration`."""
+    """Fit the pipeline on `train`, then its temperature on `calibration`; texts are cut to
+    `max_text_chars` after normalization."""
     on_progress(0.0, "fitting")
     pipeline = build_pipeline(config)
-    pipeline.fit(normalize_texts(train.texts, config.max_text_chars), list(train.labels))
+    pipeline.fit(normalize_texts(train.texts, max_text_chars), list(train.labels))
     labels = tuple(str(label) for label in pipeline.named_steps["classifier"].classes_)
     on_progress(0.85, "calibrating")
-    uncalibrated = TrainedModel(pipeline, 1.0, labels, config.max_text_chars)
+    uncalibrated = TrainedModel(pipeline, 1.0, labels, max_text_chars)
     index = {label: i for i, label in enumerate(labels)}
     targets = np.array([index[label] for label in calibration.labels], dtype=np.intp)
     temperature = fit_temperature(uncalibrated.logits(calibration.texts), targets)
@@ -107,4 +113,4 @@ def fit_model(
         temperature=round(temperature, 4),
     )
     on_progress(1.0, "calibrating")
-    return TrainedModel(pipeline, temperature, labels, config.max_text_chars)
+    return TrainedModel(pipeline, temperature, labels, max_text_chars)

@@ -10,13 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
-from server.agents.data.drift import DriftSpec
 from server.agents.data.generator import GENERATED_LABELS, generate_tickets
+from server.agents.data.shift import DriftSpec
 from server.agents.pipeline.run import RunConfig, run_training
-from server.agents.training.config import GateConfig, TrainingConfig
+from server.config import GateConfig, TrainingConfig
 from server.database.serving_models import Prediction
 from server.services import registry
-from server.services.prediction_records import record, scored_from_batch
+from server.services.prediction_records import record, scored_items
+from server.taskqueue.payloads import ScoredBatch
+from server.worker.classifier_cache import scored_batch
 
 MODEL = "ticket-triage"
 
@@ -33,7 +35,9 @@ def train_small_version(root: Path) -> TrainedVersion:
     store = LocalArtifactStore(root)
     config = RunConfig(
         model_name=MODEL,
-        training=TrainingConfig(labels=GENERATED_LABELS, seed=3),
+        labels=GENERATED_LABELS,
+        max_text_chars=2000,
+        training=TrainingConfig(seed=3),
         gates=GateConfig(),
     )
     result = run_training(
@@ -83,15 +87,10 @@ async def add_predictions(
     """Score generated tickets and record them; `feedback`: `truth` labels each with its
     generated label, `wrong` with another label (a model gone bad)."""
     data = generate_tickets(rows, seed, drift=DriftSpec(strength=drift))
-    proba, oov = trained.classifier.predict_proba_with_oov(data.texts)
-    batch = {
-        "version": version,
-        "labels": list(trained.classifier.labels),
-        "probabilities": proba.round(6).tolist(),
-        "oov_rates": oov,
-    }
+    items = scored_batch(trained.classifier, data.texts).items
+    scored_rows = scored_items(ScoredBatch(version=version, items=items))
     values = []
-    for scored, text, label in zip(scored_from_batch(batch), data.texts, data.labels, strict=True):
+    for scored, text, label in zip(scored_rows, data.texts, data.labels, strict=True):
         row = record(
             scored,
             text,

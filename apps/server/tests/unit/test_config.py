@@ -5,8 +5,21 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
-from server.config import DEFAULT_JWT_SECRET, SECTIONS, Environment, Settings
+from server.agents.pipeline.run import RunConfig
+from server.config import (
+    DEFAULT_JWT_SECRET,
+    SECTIONS,
+    DriftConfig,
+    Environment,
+    GateConfig,
+    QualityConfig,
+    Settings,
+    TrainingConfig,
+)
+from server.config.renamed import RENAMED
+from server.core.settings_table import render_settings_table
 
 STRONG_SECRET = "x" * 48
 SAFE_PRODUCTION: dict[str, Any] = {
@@ -102,3 +115,71 @@ def test_every_setting_belongs_to_exactly_one_section() -> None:
     names = [name for section in SECTIONS for name in section.model_fields]
     assert len(names) == len(set(names))
     assert set(names) == set(Settings.model_fields)
+
+
+def test_the_agents_configs_are_set_by_nested_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_TRAINING__SEED", "7")
+    monkeypatch.setenv("APP_TRAINING__NGRAM_MAX", "1")
+    monkeypatch.setenv("APP_GATES__MIN_MACRO_F1", "0.85")
+    monkeypatch.setenv("APP_DRIFT__MIN_WINDOW", "300")
+    monkeypatch.setenv("APP_QUALITY__SEGMENT_LENGTH_EDGES", "[50, 150]")
+    settings = make()
+    assert settings.training == TrainingConfig(seed=7, ngram_max=1)
+    assert settings.gates == GateConfig(min_macro_f1=0.85)
+    assert settings.drift == DriftConfig(min_window=300)
+    assert settings.quality == QualityConfig(segment_length_edges=(50, 150))
+
+
+def test_a_whole_group_is_accepted_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_GATES", '{"min_macro_f1": 0.85, "champion_margin": 0.02}')
+    assert make().gates == GateConfig(min_macro_f1=0.85, champion_margin=0.02)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("APP_GATES__MIN_MACRO_F1", "1.5", "gates.min_macro_f1"),
+        ("APP_TRAINING__HOLDOUT_FRACTION", "0.5", "training.holdout_fraction"),
+        ("APP_DRIFT__P_VALUE", "0", "drift.p_value"),
+        ("APP_QUALITY__CONFIDENCE_LEVEL", "0.4", "quality.confidence_level"),
+        ("APP_TRAINING__EPOCHS", "3", "training.epochs"),
+    ],
+)
+def test_nested_values_out_of_bounds_or_unknown_are_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError, match=named.replace(".", r"\.")):
+        make()
+
+
+def test_the_agents_get_the_settings_groups_themselves() -> None:
+    settings = make(training=TrainingConfig(seed=3), gates=GateConfig(min_macro_f1=0.5))
+    config = RunConfig.from_settings(settings)
+    assert config.training is settings.training
+    assert config.gates is settings.gates
+
+
+def test_a_renamed_variable_is_refused_with_its_new_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_GATE_MIN_MACRO_F1", "0.85")
+    with pytest.raises(SettingsError, match="APP_GATE_MIN_MACRO_F1 is now APP_GATES__MIN_MACRO_F1"):
+        make()
+
+
+def test_a_renamed_variable_in_the_env_file_is_refused(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("APP_TRAIN_SEED=3\n")
+    with pytest.raises(SettingsError, match="APP_TRAIN_SEED is now APP_TRAINING__SEED"):
+        Settings(_env_file=env_file)
+
+
+def test_every_renamed_variable_names_a_current_setting() -> None:
+    table = render_settings_table()
+    for old, new in RENAMED.items():
+        assert f"| `{new}` |" in table
+        assert f"| `{old}` |" not in table
+
+
+def test_every_nested_setting_is_documented() -> None:
+    for group in (TrainingConfig, GateConfig, DriftConfig, QualityConfig):
+        assert [name for name, f in group.model_fields.items() if not f.description] == []

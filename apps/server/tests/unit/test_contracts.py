@@ -5,7 +5,14 @@ import re
 
 from server.config import SERVER_DIR, Settings
 from server.core.scopes_table import SCOPES_END, SCOPES_START, render_scopes_table
-from server.core.settings_table import END_MARKER, START_MARKER, render_settings_table
+from server.core.settings_table import (
+    END_MARKER,
+    RENAMED_END,
+    RENAMED_START,
+    START_MARKER,
+    render_renamed_table,
+    render_settings_table,
+)
 from server.main import create_app
 
 README = SERVER_DIR.parent.parent / "README.md"
@@ -36,6 +43,12 @@ def test_the_readme_settings_table_is_current() -> None:
     text = README.read_text()
     section = text[text.index(START_MARKER) + len(START_MARKER) : text.index(END_MARKER)]
     assert section.strip() == render_settings_table(), "Settings changed: run `make docs`"
+
+
+def test_the_readme_renamed_settings_table_is_current() -> None:
+    text = README.read_text()
+    section = text[text.index(RENAMED_START) + len(RENAMED_START) : text.index(RENAMED_END)]
+    assert section.strip() == render_renamed_table(), "Renamed settings changed: run `make docs`"
 
 
 def test_every_setting_is_documented() -> None:

@@ -13,13 +13,13 @@ async def test_lifespan_logs_start_and_stop_and_disposes_the_engine(
 ) -> None:
     app = create_app(make_settings())
     disposed: list[bool] = []
-    original = app.state.database.dispose
+    original = app.state.services.database.dispose
 
     async def dispose() -> None:
         disposed.append(True)
         await original()
 
-    app.state.database.dispose = dispose
+    app.state.services.database.dispose = dispose
     async with app.router.lifespan_context(app):
         pass
     events = [

@@ -34,8 +34,12 @@ async def database(db_connection: AsyncConnection) -> TransactionalDatabase:
 
 @pytest.fixture
 def settings(test_database: ProvisionedDatabase) -> Settings:
-    return test_database.settings.model_copy(
-        update={"monitoring_min_window": 300, "quality_min_labels": 100}
+    base = test_database.settings
+    return base.model_copy(
+        update={
+            "drift": base.drift.model_copy(update={"min_window": 300}),
+            "quality": base.quality.model_copy(update={"min_labels": 100}),
+        }
     )
 
 

@@ -18,7 +18,7 @@ async def test_training_run_gets_503_and_is_recorded_failed(
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert response.json()["detail"] == "The task queue is unreachable; try again shortly."
-    async with app.state.database.session() as session:
+    async with app.state.services.database.session() as session:
         runs = (await session.scalars(select(TrainingRun))).all()
     assert [run.status for run in runs] == [RunStatus.failed]
     assert runs[0].error == {"kind": "queue", "detail": "the queue was unreachable"}

@@ -34,7 +34,7 @@ async def test_a_key_works_with_its_scopes_and_is_stored_as_a_digest(
     refused = await client.get("/api/v1/jobs", headers=as_key)
     assert refused.status_code == 403
 
-    async with app.state.database.session() as session:
+    async with app.state.services.database.session() as session:
         stored = await session.scalar(select(ApiKey))
     assert stored is not None
     assert secret not in (stored.key_sha256, stored.prefix)
@@ -51,7 +51,9 @@ async def test_a_key_cannot_carry_scopes_its_owner_lacks(client: httpx.AsyncClie
 
 
 async def test_a_revoked_key_stops_working(client: httpx.AsyncClient, app: FastAPI) -> None:
-    app.state.authenticator.settings = app.state.settings.model_copy(update={"api_key_cache_s": 0})
+    app.state.services.authenticator.settings = app.state.services.settings.model_copy(
+        update={"api_key_cache_s": 0}
+    )
     await create_user(client, "kc@example.com", scopes=["models:read"])
     user = await bearer_for(client, "kc@example.com")
     created = (await _key(client, user, scopes=["models:read"])).json()
@@ -71,7 +73,7 @@ async def test_an_expired_key_is_refused_and_a_past_expiry_is_invalid(
     assert (await _key(client, user, scopes=["models:read"], expires_at=past)).status_code == 422
     soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     created = (await _key(client, user, scopes=["models:read"], expires_at=soon)).json()
-    async with app.state.database.session() as session:
+    async with app.state.services.database.session() as session:
         key = await session.get(ApiKey, uuid.UUID(created["id"]))
         assert key is not None
         key.expires_at = datetime.now(UTC) - timedelta(seconds=1)
@@ -106,7 +108,9 @@ async def test_another_users_key_is_not_found(client: httpx.AsyncClient) -> None
 async def test_a_token_whose_subject_is_no_user_lists_no_keys_and_creates_none(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    headers = bearer_headers(app.state.settings, subject="not-a-user-id", scopes=["predict"])
+    headers = bearer_headers(
+        app.state.services.settings, subject="not-a-user-id", scopes=["predict"]
+    )
     listed = await client.get("/api/v1/api-keys", headers=headers)
     assert listed.status_code == 200
     assert listed.json() == {"items": [], "total": 0}

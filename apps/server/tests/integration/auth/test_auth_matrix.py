@@ -80,7 +80,7 @@ async def anonymous(matrix_settings: Settings) -> AsyncIterator[httpx.AsyncClien
     app = create_app(matrix_settings)
     async with client_for(app, authenticated=False) as client:
         yield client
-    await app.state.database.dispose()
+    await app.state.services.database.dispose()
 
 
 def test_only_the_listed_operations_are_public() -> None:

@@ -104,7 +104,7 @@ async def test_another_users_job_and_prediction_answer_404(
         input_sha256="0" * 64,
         requested_by=owner["id"],
     )
-    async with app.state.database.session() as session:
+    async with app.state.services.database.session() as session:
         session.add(prediction)
         await session.commit()
     url = f"/api/v1/predictions/{prediction.id}/feedback"

@@ -72,7 +72,7 @@ async def test_cookie_sign_in_keeps_the_refresh_token_out_of_reach_of_script(
     assert response.json()["access_token"]
     cookies = set_cookies(response)
     refresh, csrf = cookies[REFRESH], cookies[CSRF]
-    ttl = app.state.settings.refresh_token_ttl_s
+    ttl = app.state.services.settings.refresh_token_ttl_s
     assert refresh["httponly"]
     assert refresh["secure"]
     assert (refresh["samesite"].lower(), refresh["path"]) == ("strict", "/api/v1/auth")

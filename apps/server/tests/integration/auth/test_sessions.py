@@ -91,7 +91,7 @@ async def test_an_unknown_refresh_token_is_refused(client: httpx.AsyncClient) ->
 async def test_a_deactivated_user_cannot_refresh(client: httpx.AsyncClient, app: FastAPI) -> None:
     user = await create_user(client, "fi@example.com")
     refresh = (await sign_in(client, "fi@example.com")).json()["refresh_token"]
-    async with app.state.database.session() as session:
+    async with app.state.services.database.session() as session:
         await session.execute(
             update(User).where(User.email == user["email"]).values(is_active=False)
         )

@@ -1,7 +1,6 @@
 """Batch jobs executed in-process: chunks, resume after a crash, cancel, give up."""
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from celery import Celery
@@ -12,10 +11,11 @@ from server.config import Settings
 from server.database.models import BatchJob, BatchJobChunk, JobStatus
 from server.services import jobs, training
 from server.services.job_inputs import JobItem
+from server.taskqueue.celery_app import create_celery
+from server.taskqueue.payloads import ScoredBatch
 from server.tests.conftest import TransactionalDatabase
 from server.tests.support.databases import ProvisionedDatabase
-from server.worker.celery_app import create_celery
-from server.worker.classifiers import ClassifierCache, item_results
+from server.worker.classifier_cache import ClassifierCache, scored_batch
 
 ITEMS = [JobItem(f"refund order {i}", str(i)) for i in range(25)]
 
@@ -45,9 +45,8 @@ def celery(settings: Settings) -> Celery:
 def scorer(settings: Settings) -> jobs.Scorer:
     cache = ClassifierCache(LocalArtifactStore(settings.artifact_root), size=2)
 
-    def score(version: int, sha256: str, texts: list[str]) -> tuple[int, list[dict[str, Any]]]:
-        classifier = cache.get(settings.model_name, version, sha256)
-        return classifier.version, item_results(classifier, texts)
+    def score(version: int, sha256: str, texts: list[str]) -> ScoredBatch:
+        return scored_batch(cache.get(settings.model_name, version, sha256), texts)
 
     return score
 

@@ -15,6 +15,7 @@ from server.database.monitoring_models import DriftRecord, QualityRecord, Retrai
 from server.database.registry_models import TrainingRun
 from server.database.serving_models import Prediction
 from server.services.monitoring_checks import run_checks
+from server.taskqueue.names import TRAIN_TASK, TRAINING
 from server.tests.conftest import TransactionalDatabase
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.monitoring import (
@@ -25,7 +26,6 @@ from server.tests.support.monitoring import (
     register,
     train_small_version,
 )
-from server.worker.queues import TRAIN_TASK, TRAINING
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +34,13 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> TrainedVersion:
 
 
 def _settings(test_database: ProvisionedDatabase, **overrides: Any) -> Settings:
-    values = {"monitoring_min_window": 300, "quality_min_labels": 100, **overrides}
-    return test_database.settings.model_copy(update=values)
+    base = test_database.settings
+    values = {
+        "drift": base.drift.model_copy(update={"min_window": 300}),
+        "quality": base.quality.model_copy(update={"min_labels": 100}),
+        **overrides,
+    }
+    return base.model_copy(update=values)
 
 
 def _sample(name: str, labels: dict[str, str]) -> float | None:
@@ -85,7 +90,7 @@ async def test_a_pass_stores_reports_and_sets_gauges(
     assert auc is not None
     assert auc > 0.9
     gate = _sample("model_quality_gate", {"model": MODEL, "metric": "macro_auc"})
-    assert gate == settings.gate_min_macro_auc
+    assert gate == settings.gates.min_macro_auc
 
 
 async def test_major_drift_in_auto_mode_enqueues_a_training_run_with_its_reason(

@@ -48,7 +48,7 @@ async def finished(client: httpx.AsyncClient, location: str, timeout_s: float = 
 
 
 async def job_count(app: FastAPI) -> int:
-    async with app.state.database.session() as session:
+    async with app.state.services.database.session() as session:
         return int(await session.scalar(select(func.count()).select_from(BatchJob)) or 0)
 
 
@@ -168,11 +168,13 @@ async def test_a_finished_job_cannot_be_cancelled_and_strangers_get_404(
 async def test_the_sweeper_sends_stuck_jobs_again(client: httpx.AsyncClient, app: FastAPI) -> None:
     response = await client.post("/api/v1/jobs", json={"items": [{"text": "hello"}]})
     await finished(client, response.headers["location"])
-    async with app.state.database.session() as session:
+    async with app.state.services.database.session() as session:
         job = await session.get_one(BatchJob, uuid.UUID(response.json()["id"]))
         job.status, job.enqueued_at = JobStatus.queued, utcnow() - timedelta(hours=1)
         await session.commit()
-    sent = await jobs.sweep_stuck_jobs(app.state.database, app.state.celery, app.state.settings)
+    sent = await jobs.sweep_stuck_jobs(
+        app.state.services.database, app.state.services.celery, app.state.services.settings
+    )
     assert sent == 1
     job_body = await finished(client, response.headers["location"])
     assert job_body["status"] == "succeeded"

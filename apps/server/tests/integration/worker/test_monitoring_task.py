@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from server.config import Settings
 from server.database.models import DriftRecord, Prediction, QualityRecord
+from server.taskqueue.payloads import MonitorPayload
+from server.taskqueue.publisher import publish
 from server.tests.integration.worker.test_predictions import eventually_ready
 from server.tests.support.serving import broker_backends, serving_stack, train_version
-from server.worker.client import send_task
-from server.worker.queues import BATCH, MONITOR_TASK
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in zyxwv"]
 
@@ -50,8 +50,8 @@ async def test_scoring_records_oov_rates_and_counts_inference(
     assert (await eventually_ready(client)).status_code == 200
     response = await client.post("/api/v1/predictions", json={"texts": TEXTS})
     assert response.status_code == 200, response.text
-    await app.state.predictions.records.flush()
-    async with app.state.database.session() as session:
+    await app.state.services.predictions.records.flush()
+    async with app.state.services.database.session() as session:
         rows = (await session.scalars(select(Prediction))).all()
     rates = sorted(row.oov_rate for row in rows if row.oov_rate is not None)
     assert len(rates) == len(TEXTS)
@@ -73,12 +73,12 @@ async def test_scoring_records_oov_rates_and_counts_inference(
 async def test_the_monitoring_task_stores_reports_and_sets_gauges(
     app: FastAPI, stack: Settings
 ) -> None:
-    await send_task(app.state.celery, MONITOR_TASK, kwargs={}, queue=BATCH, headers={})
+    await publish(app.state.services.celery, MonitorPayload())
     deadline = time.monotonic() + 30
     drift: list[DriftRecord] = []
     while not drift and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-        async with app.state.database.session() as session:
+        async with app.state.services.database.session() as session:
             drift = list((await session.scalars(select(DriftRecord))).all())
             quality = (await session.scalars(select(QualityRecord))).all()
     assert [(r.version, r.role, r.severity) for r in drift] == [
@@ -92,4 +92,4 @@ async def test_the_monitoring_task_stores_reports_and_sets_gauges(
         ["text_length", "oov_rate", "predicted_class", "confidence"], -1.0
     )
     gates = {labels["metric"]: v for labels, v in samples["model_quality_gate"]}
-    assert gates["macro_auc"] == stack.gate_min_macro_auc
+    assert gates["macro_auc"] == stack.gates.min_macro_auc

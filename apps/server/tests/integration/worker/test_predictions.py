@@ -75,8 +75,8 @@ async def test_predictions_are_answered_by_the_worker_and_recorded(
         assert abs(sum(prediction["probabilities"].values()) - 1) < 1e-4
         assert prediction["confidence"] == max(prediction["probabilities"].values())
 
-    await app.state.predictions.records.flush()
-    async with app.state.database.session() as session:
+    await app.state.services.predictions.records.flush()
+    async with app.state.services.database.session() as session:
         ids = [p["id"] for p in body["predictions"]]
         rows = (await session.scalars(select(Prediction))).all()
     recorded = {str(row.id): row for row in rows}
@@ -108,7 +108,7 @@ async def test_a_burst_is_scored_in_fewer_tasks_than_requests(
 async def test_feedback_is_recorded_once(client: httpx.AsyncClient, app: FastAPI) -> None:
     body = (await client.post("/api/v1/predictions", json={"texts": TEXTS[:1]})).json()
     prediction_id = body["predictions"][0]["id"]
-    await app.state.predictions.records.flush()
+    await app.state.services.predictions.records.flush()
     url = f"/api/v1/predictions/{prediction_id}/feedback"
 
     first = await client.post(url, json={"label": "refund"})
@@ -170,7 +170,7 @@ async def test_the_challenger_gets_its_share_and_shadows_the_rest(
     assert set(versions.values()) == {1, challenger}
 
     await asyncio.sleep(1.0)  # shadow tasks are fire-and-forget
-    async with app.state.database.session() as session:
+    async with app.state.services.database.session() as session:
         shadows = (await session.scalars(select(Prediction).where(Prediction.shadow))).all()
     assert shadows
     assert {row.version for row in shadows} == {challenger}

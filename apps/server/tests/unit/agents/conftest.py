@@ -9,23 +9,30 @@ from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
 from server.agents.data.generator import GENERATED_LABELS, generate_tickets
 from server.agents.pipeline.run import RunConfig, run_training
-from server.agents.training.config import GateConfig, TrainingConfig
 from server.agents.training.model import TrainedModel, fit_model
 from server.agents.training.split import split_dataset
+from server.config import GateConfig, TrainingConfig
 from server.tests.unit.agents.support import TrainedRun
 
 ROWS = 4000
 SEED = 11
+MAX_TEXT_CHARS = 2000
 
 
 @pytest.fixture(scope="session")
 def training_config() -> TrainingConfig:
-    return TrainingConfig(labels=GENERATED_LABELS, seed=SEED)
+    return TrainingConfig(seed=SEED)
 
 
 @pytest.fixture(scope="session")
 def run_config(training_config: TrainingConfig) -> RunConfig:
-    return RunConfig(model_name="ticket-triage", training=training_config, gates=GateConfig())
+    return RunConfig(
+        model_name="ticket-triage",
+        labels=GENERATED_LABELS,
+        max_text_chars=MAX_TEXT_CHARS,
+        training=training_config,
+        gates=GateConfig(),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -69,4 +76,5 @@ def trained_model(dataset: TicketDataset, training_config: TrainingConfig) -> Tr
         dataset.take(split.train.tolist()),
         dataset.take(split.calibration.tolist()),
         training_config,
+        MAX_TEXT_CHARS,
     )

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from server.agents.numeric import FloatArray
-from server.agents.training.config import GateConfig
 from server.agents.training.gates import (
     bias_gate,
     champion_gate,
@@ -17,6 +16,7 @@ from server.agents.training.gates import (
     quality_gates,
 )
 from server.agents.training.metrics import EvaluationReport, evaluate, segment_report
+from server.config import GateConfig
 
 LABELS = ("a", "b", "c")
 CONFIG = GateConfig(

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from server.agents.classifier import TicketClassifier
-from server.agents.data.drift import BASE_PRIOR, DRIFTED_PRIOR, DriftSpec
 from server.agents.data.generator import GENERATED_LABELS, generate_tickets
+from server.agents.data.shift import BASE_PRIOR, DRIFTED_PRIOR, DriftSpec
 from server.tests.unit.agents.support import TrainedRun
 
 

@@ -10,15 +10,14 @@ from server.agents.artifacts.manifest import MODEL_CARD_FILE
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
-from server.agents.data.drift import DriftSpec
 from server.agents.data.generator import generate_tickets
+from server.agents.data.shift import DriftSpec
 from server.agents.errors import ArtifactExistsError, DataValidationError
 from server.agents.pipeline.__main__ import main
 from server.agents.pipeline.run import RunConfig, run_training
-from server.agents.training.config import TrainingConfig
 from server.agents.training.model import fit_model
 from server.agents.training.split import split_dataset
-from server.config import Settings
+from server.config import Settings, TrainingConfig
 from server.tests.unit.agents.support import TrainedRun
 
 
@@ -41,7 +40,7 @@ def test_manifest_records_what_the_version_is(trained_run: TrainedRun) -> None:
     assert manifest.training_data.sha256 == data.fingerprint()
     assert manifest.training_data.rows == len(data)
     assert manifest.hyperparameters["ngram_max"] == 2
-    assert manifest.labels == list(trained_run.config.training.labels)
+    assert manifest.labels == list(trained_run.config.labels)
     assert MODEL_CARD_FILE in manifest.files
     assert {"weights.npy", "idf.npy", "intercept.npy", "vocabulary.json", "model.json"} <= set(
         manifest.files
@@ -77,7 +76,7 @@ def test_training_is_deterministic(dataset: TicketDataset, training_config: Trai
         dataset.take(split.train.tolist()[:1500]),
         dataset.take(split.calibration.tolist()),
     )
-    first, second = (fit_model(train, calibration, training_config) for _ in range(2))
+    first, second = (fit_model(train, calibration, training_config, 2000) for _ in range(2))
     assert np.array_equal(first.classifier.coef_, second.classifier.coef_)
     assert first.temperature == second.temperature
 
@@ -116,7 +115,7 @@ def test_a_taken_version_is_refused(trained_run: TrainedRun) -> None:
 def test_command_line_generates_and_trains(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = Settings(artifact_root=tmp_path / "store", train_seed=3)
+    settings = Settings(artifact_root=tmp_path / "store", training=TrainingConfig(seed=3))
     data = tmp_path / "tickets.jsonl"
     assert main(["generate", "--rows", "1500", "--out", str(data)], settings) == 0
     assert main(["train", "--data", str(data)], settings) == 0

@@ -9,7 +9,8 @@ from server.agents.data.generator import generate_tickets
 from server.agents.errors import ArtifactError
 from server.agents.pipeline.run import RunConfig, run_training
 from server.config import Settings
-from server.worker.classifiers import ClassifierCache, item_results
+from server.taskqueue.payloads import ScoredBatch
+from server.worker.classifier_cache import ClassifierCache, scored_batch
 
 MODEL = "ticket-triage"
 
@@ -51,12 +52,18 @@ def test_a_tampered_version_is_refused_and_the_newest_good_one_answers(
         ClassifierCache(artifacts, size=1).get(MODEL, 2, "0" * 64)
 
 
-def test_item_results_are_probabilities_with_the_best_label(
+def test_a_scored_batch_carries_the_label_the_classifier_chose(
     store: tuple[LocalArtifactStore, dict[int, str]],
 ) -> None:
     artifacts, digests = store
     classifier = ClassifierCache(artifacts, size=1).load(MODEL, 1, digests[1])
-    (result,) = item_results(classifier, ["I was charged twice for my plan"])
-    assert result["label"] == "billing"
-    assert abs(sum(result["probabilities"].values()) - 1) < 1e-4
-    assert result["confidence"] == max(result["probabilities"].values())
+    texts = ["I was charged twice for my plan", "my parcel never arrived"]
+    batch = scored_batch(classifier, texts)
+    assert batch.version == 1
+    assert [item.label for item in batch.items] == [p.label for p in classifier.predict(texts)]
+    (result, _) = batch.items
+    assert result.label == "billing"
+    assert abs(sum(result.probabilities.values()) - 1) < 1e-4
+    assert result.confidence == max(result.probabilities.values())
+    # The contract round-trips through JSON unchanged, as the API reads it.
+    assert ScoredBatch.model_validate_json(batch.model_dump_json()) == batch

@@ -2,8 +2,8 @@
 
 import pytest
 
+from server.taskqueue.names import MONITOR_TASK, TRAIN_TASK
 from server.tests.conftest import SettingsFactory
-from server.worker.queues import MONITOR_TASK, TRAIN_TASK
 from server.worker.schedule import beat_schedule, parse_cron
 
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import structlog
 
 from server.services.predictions import Ticket, batch_headers
-from server.worker.app import _bind_task_context
+from server.worker.celery_worker import _bind_task_context
 
 
 def test_a_micro_batch_names_each_request_and_user_once() -> None:

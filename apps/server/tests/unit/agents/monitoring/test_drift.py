@@ -7,7 +7,6 @@ from scipy.stats import chisquare, ks_2samp, wasserstein_distance
 
 from server.agents.artifacts.reference import Distribution
 from server.agents.monitoring.drift import (
-    DriftConfig,
     Severity,
     categorical_drift,
     numeric_drift,
@@ -16,6 +15,7 @@ from server.agents.monitoring.drift import (
     severity_of,
     share_drift,
 )
+from server.config import DriftConfig
 
 CONFIG = DriftConfig(min_window=500, large_window=1000)
 RNG = np.random.default_rng(7)

@@ -9,12 +9,12 @@ from server.agents.monitoring.calibration import calibration
 from server.agents.monitoring.estimate import estimate_quality
 from server.agents.monitoring.quality import labelled_quality, macro_auc
 from server.agents.monitoring.quality_report import (
-    QualityConfig,
     QualityWindow,
     length_band,
     quality_report,
 )
 from server.agents.training.metrics import expected_calibration_error
+from server.config import GateConfig, QualityConfig
 
 LABELS = ["a", "b", "c", "d"]
 
@@ -164,7 +164,7 @@ def _window(n: int, seed: int, noise: float = 0.0) -> QualityWindow:
 
 
 def test_a_report_below_the_minimum_labels_has_only_the_estimate() -> None:
-    report = quality_report(_window(50, 6), LABELS, QualityConfig(min_labels=200))
+    report = quality_report(_window(50, 6), LABELS, QualityConfig(min_labels=200), GateConfig())
     assert report.status == "insufficient_data"
     assert report.labelled == 50
     assert (report.feedback, report.calibration, report.segments) == (None, None, None)
@@ -173,20 +173,16 @@ def test_a_report_below_the_minimum_labels_has_only_the_estimate() -> None:
 
 
 def test_a_report_judges_gates_calibration_and_segments() -> None:
-    config = QualityConfig(
-        min_labels=200,
-        resamples=20,
-        min_macro_auc=0.5,
-        min_precision=0.5,
-        min_recall=0.5,
-        max_segment_gap=1.0,
+    config = QualityConfig(min_labels=200, bootstrap_resamples=20)
+    gates = GateConfig(
+        min_macro_auc=0.5, min_class_precision=0.5, min_class_recall=0.5, max_segment_recall_gap=1.0
     )
-    good = quality_report(_window(1000, 7), LABELS, config)
+    good = quality_report(_window(1000, 7), LABELS, config, gates)
     assert good.status == "ok"
     assert good.failed_gates == []
     assert good.calibration is not None
     assert good.segments is not None
     assert {s.segment for s in good.segments.segments} == {"<100", "100-199", ">=200"}
-    noisy = quality_report(_window(1000, 7, noise=0.8), LABELS, config)
+    noisy = quality_report(_window(1000, 7, noise=0.8), LABELS, config, gates)
     assert noisy.below_gate is True
     assert {"macro_auc", "precision", "recall"} <= set(noisy.failed_gates)

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from server.agents.classifier import TicketClassifier
-from server.agents.data.drift import DriftSpec
 from server.agents.data.generator import generate_tickets
-from server.agents.monitoring.drift import DriftConfig, Severity
+from server.agents.data.shift import DriftSpec
+from server.agents.monitoring.drift import Severity
 from server.agents.monitoring.report import FEATURES, DriftReport, DriftWindow, drift_report
+from server.config import DriftConfig
 from server.tests.unit.agents.support import TrainedRun
 
 

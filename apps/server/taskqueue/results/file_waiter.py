@@ -4,7 +4,7 @@ import asyncio
 from pathlib import Path
 
 from server.core.errors import ServiceUnavailableError
-from server.worker.results.base import TASK_KEY_PREFIX, ResultWaiter, _stop, log
+from server.taskqueue.results.base import TASK_KEY_PREFIX, ResultWaiter, _stop, log
 
 
 class FileResultWaiter(ResultWaiter):

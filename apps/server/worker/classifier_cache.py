@@ -2,31 +2,33 @@
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Sequence
 
-import numpy as np
 import structlog
 
 from server.agents.artifacts.store import ArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.errors import ArtifactError
+from server.taskqueue.payloads import ScoredBatch, ScoredText
 
 log = structlog.get_logger(__name__)
 
 
-def item_results(classifier: TicketClassifier, texts: list[str]) -> list[dict[str, Any]]:
-    """Label, confidence and probabilities of each text, in one vectorized call."""
-    probabilities = classifier.predict_proba(texts)
-    labels = classifier.labels
-    best = np.argmax(probabilities, axis=1)
-    return [
-        {
-            "label": labels[index],
-            "confidence": round(float(row[index]), 6),
-            "probabilities": dict(zip(labels, np.round(row, 6).tolist(), strict=True)),
-        }
-        for row, index in zip(probabilities, best, strict=True)
-    ]
+def scored_batch(classifier: TicketClassifier, texts: Sequence[str]) -> ScoredBatch:
+    """Score `texts` in one vectorized call; the answer in the task contract's shape, each
+    label as the classifier chose it."""
+    return ScoredBatch(
+        version=classifier.version,
+        items=[
+            ScoredText(
+                label=p.label,
+                confidence=p.confidence,
+                probabilities=p.probabilities,
+                oov_rate=p.oov_rate,
+            )
+            for p in classifier.predict(texts)
+        ],
+    )
 
 
 class ClassifierCache:

@@ -15,7 +15,7 @@ import structlog
 
 from server.core.errors import AppError, GatewayTimeoutError, ServiceUnavailableError
 
-# One logger for the whole package, named after it (`server.worker.results`), as before the split.
+# One logger for the whole package, named after it (`server.taskqueue.results`).
 log = structlog.get_logger(__package__)
 
 TASK_KEY_PREFIX = "celery-task-meta-"
@@ -29,7 +29,7 @@ class TaskFailedError(AppError):
     """The task ran and failed (or was revoked).
 
     502 Bad Gateway: the API is a gateway to the worker, which gave an invalid answer; the
-    API itself did not fail (500) and the issue wants predictions never to answer 500.
+    API itself did not fail (500), and a client can tell the two apart.
     The worker's exception type is kept for logs and callers, never sent to the client.
     """
 

@@ -14,8 +14,8 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from server.config import Settings
-from server.worker import embedded_transport
-from server.worker.queues import (
+from server.taskqueue import embedded_transport
+from server.taskqueue.names import (
     ALL_QUEUES,
     BATCH,
     INFERENCE,
@@ -105,7 +105,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 def create_celery(settings: Settings, *, include_tasks: bool = False) -> Celery:
     """A Celery app. The API only sends tasks by name; a worker also imports their code."""
     modules = [
-        "server.worker.tasks",
+        "server.worker.training_tasks",
         "server.worker.inference_tasks",
         "server.worker.job_tasks",
         "server.worker.monitoring_tasks",
@@ -113,7 +113,7 @@ def create_celery(settings: Settings, *, include_tasks: bool = False) -> Celery:
     app = Celery(settings.app_name, include=modules if include_tasks else [])
     config = celery_config(settings)
     if not include_tasks:
-        # The API reads results with its own async waiter (worker/results/); Celery's
+        # The API reads results with its own async waiter (taskqueue/results/); Celery's
         # client-side result consumer would subscribe with blocking calls on every send.
         config["result_backend"] = None
     app.conf.update(config)

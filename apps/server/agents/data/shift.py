@@ -1,4 +1,5 @@
-"""The drift control of the ticket generator: how far generated data moves from the original.
+"""The distribution shift of the ticket generator (not drift monitoring, which lives in
+`agents/monitoring/`): how far generated data moves from the original.
 
 Strength 0 is the training distribution; strength 1 is a clearly different world: new product
 vocabulary, a category mix dominated by technical and shipping tickets, and longer texts.

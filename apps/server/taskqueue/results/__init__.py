@@ -12,15 +12,15 @@ sending the task, then `await handle.wait(timeout_s)`. `await waiter.wait(task_i
 also works after sending: it looks the stored value up once after registering.
 """
 
-from server.worker.results.base import (
+from server.taskqueue.results.base import (
     TASK_KEY_PREFIX,
     ResultHandle,
     ResultWaiter,
     TaskFailedError,
 )
-from server.worker.results.factory import create_result_waiter
-from server.worker.results.file_waiter import FileResultWaiter
-from server.worker.results.redis_waiter import RedisResultWaiter
+from server.taskqueue.results.factory import create_result_waiter
+from server.taskqueue.results.file_waiter import FileResultWaiter
+from server.taskqueue.results.redis_waiter import RedisResultWaiter
 
 __all__ = [
     "TASK_KEY_PREFIX",

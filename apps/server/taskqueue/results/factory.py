@@ -3,9 +3,9 @@
 import secrets
 
 from server.config import Settings
-from server.worker.results.base import ResultWaiter
-from server.worker.results.file_waiter import FileResultWaiter
-from server.worker.results.redis_waiter import RedisResultWaiter
+from server.taskqueue.results.base import ResultWaiter
+from server.taskqueue.results.file_waiter import FileResultWaiter
+from server.taskqueue.results.redis_waiter import RedisResultWaiter
 
 
 def create_result_waiter(

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from kombu import Connection
 
-from server.worker import embedded_transport
+from server.taskqueue import embedded_transport
 
 MESSAGES = 300
 

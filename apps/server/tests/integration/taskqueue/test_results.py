@@ -17,10 +17,8 @@ import redis
 from celery import Celery
 
 from server.core.errors import GatewayTimeoutError, ServiceUnavailableError
-from server.tests.conftest import SettingsFactory
-from server.tests.support.worker import redis_test_url
-from server.worker.celery_app import create_celery
-from server.worker.results import (
+from server.taskqueue.celery_app import create_celery
+from server.taskqueue.results import (
     TASK_KEY_PREFIX,
     FileResultWaiter,
     RedisResultWaiter,
@@ -28,6 +26,8 @@ from server.worker.results import (
     TaskFailedError,
     create_result_waiter,
 )
+from server.tests.conftest import SettingsFactory
+from server.tests.support.worker import redis_test_url
 
 GUARD = 5.0
 

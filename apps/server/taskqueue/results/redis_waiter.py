@@ -10,7 +10,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from server.core.errors import ServiceUnavailableError
-from server.worker.results.base import TASK_KEY_PREFIX, ResultWaiter, _stop, log
+from server.taskqueue.results.base import TASK_KEY_PREFIX, ResultWaiter, _stop, log
 
 _RETRY_AFTER = {"Retry-After": "5"}
 

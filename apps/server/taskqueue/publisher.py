@@ -1,14 +1,14 @@
-"""Sending tasks from async code: the publish runs in a thread, failures become 503."""
+"""Publishing tasks from async code: the publish runs in a thread, failures become 503."""
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
 
 import structlog
 from celery import Celery
 from kombu.exceptions import OperationalError
 
 from server.core.errors import ServiceUnavailableError
+from server.taskqueue.payloads import TaskPayload
 
 log = structlog.get_logger(__name__)
 
@@ -16,35 +16,39 @@ log = structlog.get_logger(__name__)
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2}
 
 
-async def send_task(
+async def publish(
     celery: Celery,
-    name: str,
+    payload: TaskPayload,
     *,
-    kwargs: dict[str, Any],
-    queue: str,
-    headers: Mapping[str, str | list[str]],
+    headers: Mapping[str, str | list[str]] | None = None,
+    queue: str | None = None,
     ignore_result: bool = True,
     task_id: str | None = None,
 ) -> str:
-    """Publish task `name` without blocking the event loop; returns the task id.
+    """Publish `payload` to its task without blocking the event loop; returns the task id.
 
     Tasks whose outcome lives in the database (training runs, jobs) ignore Celery's result
-    backend, so publishing touches nothing but the broker.
+    backend, so publishing touches nothing but the broker. The arguments are logged by
+    Celery as `payload.log_repr()`, never with the texts they carry.
     """
+    name = payload.task
+    target = queue or payload.queue
     try:
         result = await asyncio.to_thread(
             celery.send_task,
             name,
-            kwargs=kwargs,
-            queue=queue,
-            headers=dict(headers),
+            kwargs=payload.model_dump(mode="json"),
+            queue=target,
+            headers=dict(headers or {}),
             ignore_result=ignore_result,
             task_id=task_id,
+            argsrepr="()",
+            kwargsrepr=payload.log_repr(),
             retry=True,
             retry_policy=PUBLISH_RETRY_POLICY,
         )
     except (OperationalError, OSError) as exc:
-        log.warning("task.publish_failed", task=name, queue=queue, error=type(exc).__name__)
+        log.warning("task.publish_failed", task=name, queue=target, error=type(exc).__name__)
         raise ServiceUnavailableError(
             "The task queue is unreachable; try again shortly.", headers={"Retry-After": "5"}
         ) from exc

@@ -1,5 +1,6 @@
-"""The worker process's Celery app: `celery -A server.worker.app worker` (or `python -m server
-worker`). Settings are read once from the environment, like the API's."""
+"""The worker process's Celery app (`python -m server worker`, or
+`celery -A server.worker.celery_worker worker`): the queue room's app plus the task modules,
+beat's schedule, metrics and logging. Settings are read once from the environment."""
 
 from typing import Any
 
@@ -8,7 +9,7 @@ from celery import signals
 
 from server.config import Settings
 from server.core.logging import configure_logging
-from server.worker.celery_app import create_celery
+from server.taskqueue.celery_app import create_celery
 from server.worker.metrics import start_metrics_server
 from server.worker.schedule import beat_schedule
 

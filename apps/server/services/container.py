@@ -1,0 +1,83 @@
+"""What an API process builds once at start-up, in one typed object.
+
+`main.create_app` builds an `AppServices` and keeps it on `app.state.services`; the
+dependencies in `routes/deps.py` hand its parts to handlers, typed. Nothing else reads
+`app.state`. Tests build apps with their own settings or database and reach the same parts
+through `services_of(app)`.
+"""
+
+from dataclasses import dataclass
+
+from celery import Celery
+from fastapi import FastAPI
+
+from server.config import Settings
+from server.core.rate_limit import LoginGuard, RateLimiter, build_rate_limiter
+from server.core.security.passwords import Passwords
+from server.core.security.tokens import TokenCodec
+from server.database.session import Database
+from server.services.authentication import Authenticator
+from server.services.health import Check, readiness_checks
+from server.services.predictions import PredictionService
+from server.services.sessions import SessionService
+from server.taskqueue.celery_app import create_celery
+from server.taskqueue.results import create_result_waiter
+
+
+@dataclass(frozen=True, slots=True)
+class AppServices:
+    settings: Settings
+    database: Database
+    celery: Celery
+    readiness: dict[str, Check]
+    predictions: PredictionService
+    passwords: Passwords
+    rate_limiter: RateLimiter
+    login_guard: LoginGuard
+    authenticator: Authenticator
+    sessions: SessionService
+
+    @classmethod
+    def build(cls, settings: Settings, database: Database | None = None) -> "AppServices":
+        """Everything from `settings`. The engine and Redis connect lazily, so building costs
+        nothing and an app that never starts (a test client, `openapi`) opens no connection.
+        `database` replaces the one built from settings (tests pass one in a transaction)."""
+        database = database or Database.from_settings(settings)
+        celery = create_celery(settings)  # a client: sends tasks by name
+        codec = TokenCodec(settings)
+        passwords = Passwords(settings)
+        rate_limiter = build_rate_limiter(settings.redis_url, prefix=f"{settings.app_name}:rl:")
+        return cls(
+            settings=settings,
+            database=database,
+            celery=celery,
+            readiness=readiness_checks(settings, database),
+            predictions=PredictionService(
+                settings,
+                database,
+                celery,
+                create_result_waiter(settings, poll_s=settings.result_poll_s),
+            ),
+            passwords=passwords,
+            rate_limiter=rate_limiter,
+            login_guard=LoginGuard(
+                rate_limiter,
+                max_failures=settings.login_max_failures,
+                failure_window_s=settings.login_failure_window_s,
+                lockout_s=settings.login_lockout_s,
+            ),
+            authenticator=Authenticator(settings, database, codec, rate_limiter),
+            sessions=SessionService(settings, database, passwords, codec),
+        )
+
+    async def aclose(self) -> None:
+        """Drain and close in dependency order: services first, the pool last."""
+        await self.rate_limiter.aclose()
+        await self.predictions.aclose()
+        await self.database.dispose()
+
+
+def services_of(app: FastAPI) -> AppServices:
+    """The container of an app built by `create_app`."""
+    services: AppServices = app.state.services
+    return services

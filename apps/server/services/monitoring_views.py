@@ -1,0 +1,57 @@
+"""What the monitoring routes answer: one function per route, in the response's shape."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.config import Settings
+from server.schemas.monitoring import DriftOut, ModelOverviewOut, OverviewOut, QualityOut
+from server.services import monitoring
+from server.services.monitoring_overview import overview
+
+
+async def overview_out(session: AsyncSession, settings: Settings) -> OverviewOut:
+    """Every served version with its latest stored drift and quality checks."""
+    return OverviewOut(
+        retrain_trigger=settings.retrain_trigger,
+        interval_s=settings.monitoring_interval_s,
+        models=[ModelOverviewOut.model_validate(m) for m in await overview(session)],
+    )
+
+
+async def drift_out(
+    session: AsyncSession,
+    settings: Settings,
+    model: str | None,
+    version: int | None,
+    *,
+    shadow: bool,
+    window: int | None,
+) -> DriftOut:
+    """The drift of a version (the served model's champion by default), computed now."""
+    target = await monitoring.monitored_version(session, model or settings.model_name, version)
+    result = await monitoring.compute_drift(session, settings, target, shadow=shadow, window=window)
+    return DriftOut(
+        model=target.model,
+        version=target.version,
+        role=target.role,
+        shadow=shadow,
+        window_start=result.window_start,
+        window_end=result.window_end,
+        **result.report.model_dump(mode="json"),
+    )
+
+
+async def quality_out(
+    session: AsyncSession, settings: Settings, model: str | None, version: int | None
+) -> QualityOut:
+    """The quality of a version (the served model's champion by default), computed now."""
+    target = await monitoring.monitored_version(session, model or settings.model_name, version)
+    result = await monitoring.compute_quality(session, settings, target)
+    return QualityOut(
+        model=target.model,
+        version=target.version,
+        role=target.role,
+        window_start=result.window_start,
+        window_end=result.window_end,
+        gates=monitoring.quality_gates(settings),
+        **result.report.model_dump(mode="json"),
+    )

@@ -1,0 +1,95 @@
+"""The rooms of the package import one way (see the design notes in the server README).
+
+Each top-level folder of `server` is a room; this test reads every module's imports and
+fails on one that crosses a wall, naming the file and the import. Entry points (`main.py`,
+`__main__.py`, the CLIs, `scripts/`, migrations) wire everything and are not checked.
+"""
+
+import ast
+from collections.abc import Iterator
+
+import pytest
+from pydantic import ValidationError
+
+from server.config import SERVER_DIR
+from server.taskqueue.payloads import ALL_PAYLOADS
+
+ALLOWED: dict[str, set[str]] = {
+    "config": set(),
+    "core": {"config"},
+    "schemas": {"core"},
+    "database": {"config", "core"},
+    "agents": {"config"},
+    "taskqueue": {"config", "core"},
+    "services": {"config", "core", "database", "agents", "taskqueue", "schemas"},
+    "routes": {"config", "core", "schemas", "services"},
+    "worker": {"config", "core", "agents", "taskqueue", "services"},
+}
+# Narrow, deliberate exceptions: the request-scoped session dependency, and a worker
+# process's own engine for the tasks it runs.
+EXCEPTIONS = {
+    ("routes/deps.py", "server.database.session"),
+    ("worker/serving.py", "server.database.session"),
+    ("worker/training_tasks.py", "server.database.session"),
+}
+
+
+def _modules() -> Iterator[tuple[str, str, str]]:
+    """(path relative to the package, its room, each `server.*` module it imports)."""
+    for path in sorted(SERVER_DIR.rglob("*.py")):
+        relative = path.relative_to(SERVER_DIR)
+        room = relative.parts[0]
+        if room not in ALLOWED or "migrations" in relative.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if name.startswith("server."):
+                    yield relative.as_posix(), room, name
+
+
+def test_every_room_imports_only_the_rooms_below_it() -> None:
+    crossings = [
+        f"{path} imports {name}"
+        for path, room, name in _modules()
+        if (target := name.split(".")[1]) != room
+        and target not in ALLOWED[room]
+        and (path, name) not in EXCEPTIONS
+    ]
+    assert crossings == []
+
+
+def test_nothing_but_entry_points_imports_the_worker() -> None:
+    importers = {path for path, room, name in _modules() if name.startswith("server.worker")}
+    assert {path for path in importers if not path.startswith("worker/")} == set()
+
+
+@pytest.mark.parametrize("rule", sorted(EXCEPTIONS))
+def test_each_exception_is_still_needed(rule: tuple[str, str]) -> None:
+    path, name = rule
+    assert (path, name) in {(p, n) for p, _, n in _modules()}, f"{rule} is obsolete"
+
+
+def test_every_task_of_the_worker_validates_its_payload_model() -> None:
+    from server.worker import (  # noqa: PLC0415 - the worker's tasks register on import
+        celery_worker,
+        inference_tasks,
+        job_tasks,
+        monitoring_tasks,
+        training_tasks,
+    )
+
+    assert {inference_tasks, job_tasks, monitoring_tasks, training_tasks}
+    ours = {
+        name: task for name, task in celery_worker.celery.tasks.items() if "celery." not in name
+    }
+    assert set(ours) == {payload.task for payload in ALL_PAYLOADS}
+    for name, task in ours.items():
+        with pytest.raises(ValidationError, match="not_a_field"):
+            task.run(not_a_field=1)
+        assert name in {payload.task for payload in ALL_PAYLOADS}
