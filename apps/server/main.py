@@ -123,6 +123,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "X-Request-ID",
             "X-Routing-Key",
             "Idempotency-Key",
+            "X-CSRF-Token",  # the refresh cookie's CSRF proof (routes/auth_cookies.py)
+            "X-Refresh-Token-Transport",
         ],
         expose_headers=["X-Request-ID", "Location", "Retry-After"],
     )

@@ -49,6 +49,12 @@ class SecuritySettings(BaseModel):
     refresh_token_ttl_s: int = Field(
         14 * 86_400, ge=300, description="Lifetime of a refresh token family, in seconds."
     )
+    refresh_cookie_secure: bool = Field(
+        True,
+        description="Mark the web console's refresh and CSRF cookies `Secure` (HTTPS only, "
+        "`__Secure-`/`__Host-` names). False only for plain-HTTP development on a host other "
+        "than localhost.",
+    )
 
     first_superuser_email: str | None = Field(
         None, description="Superuser created at start when no user has this e-mail yet."

@@ -18,7 +18,11 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, no secret
     expires_in: int = Field(description="Seconds the access token is valid.")
-    refresh_token: str = Field(description="Single use: each refresh returns the next one.")
+    refresh_token: str | None = Field(
+        None,
+        description="Single use: each refresh returns the next one. Absent when it was set "
+        "as a cookie (`X-Refresh-Token-Transport: cookie`).",
+    )
     scope: str = Field(description="Space-separated scopes the access token carries.")
 
 

@@ -36,6 +36,8 @@ class TokenPair:
     expires_in: int
     refresh_token: str
     scopes: frozenset[str]
+    refresh_expires_at: datetime
+    """When the refresh token (its family) expires: a refresh cookie lives exactly as long."""
 
 
 class SessionService:
@@ -147,7 +149,7 @@ class SessionService:
         access, ttl = self.codec.issue(
             str(user.id), scopes, generation=user.token_generation, session_id=str(family_id)
         )
-        return TokenPair(access, ttl, refresh, scopes)
+        return TokenPair(access, ttl, refresh, scopes, expires_at)
 
     @staticmethod
     async def _revoke_family(session: AsyncSession, family_id: uuid.UUID, now: datetime) -> None:

@@ -1,19 +1,40 @@
 import { describe, expect, it, vi } from 'vitest';
-import { REFRESH_TOKEN_KEY, TokenStore } from '../auth/tokenStore';
+import { TokenStore } from '../auth/tokenStore';
 import { jsonResponse, mockFetch, problemResponse } from '../test/fetchMock';
 import { token } from '../test/fixtures';
-import { ApiClient, REFRESH_PATH } from './client';
+import { setSessionCookie } from '../test/renderApp';
+import { ApiClient, REFRESH_LOCK, REFRESH_PATH } from './client';
 import { createEndpoints } from './endpoints';
 import { ApiError } from './problem';
 
-function setup(access: string | null = 'access-old', refresh: string | null = 'refresh-old') {
+/** A client with an access token in memory and, unless `csrf` is null, a session cookie. */
+function setup(access: string | null = 'access-old', csrf: string | null = 'csrf-old') {
   const api = mockFetch();
-  const tokens = new TokenStore(sessionStorage);
-  if (access && refresh) tokens.set({ accessToken: access, refreshToken: refresh, expiresAt: 0 });
-  else if (refresh) sessionStorage.setItem(REFRESH_TOKEN_KEY, refresh);
+  const tokens = new TokenStore();
+  if (access) tokens.set({ accessToken: access, expiresAt: 0 });
+  if (csrf) setSessionCookie(csrf);
   const onSessionExpired = vi.fn();
   const client = new ApiClient({ tokens, onSessionExpired });
   return { api, tokens, client, onSessionExpired };
+}
+
+/** The Web Locks API as a browser gives it to every tab of an origin: one holder at a time. */
+function installWebLocks() {
+  const requested: string[] = [];
+  let tail: Promise<unknown> = Promise.resolve();
+  const locks = {
+    request: (name: string, task: () => Promise<unknown>) => {
+      requested.push(name);
+      const run = tail.then(task);
+      tail = run.catch(() => undefined);
+      return run;
+    },
+  };
+  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+  return {
+    requested,
+    uninstall: () => Reflect.deleteProperty(navigator, 'locks'),
+  };
 }
 
 describe('ApiClient', () => {
@@ -57,9 +78,9 @@ describe('ApiClient', () => {
     expect((error as ApiError).requestId).toBe('req-123');
   });
 
-  it('on 401 refreshes once, stores the rotated pair and retries with the new token', async () => {
+  it('on 401 refreshes once by cookie, keeps the new access token and retries with it', async () => {
     const { api, client, tokens, onSessionExpired } = setup();
-    const fresh = token({ access_token: 'access-new', refresh_token: 'refresh-new' });
+    const fresh = token({ access_token: 'access-new' });
     api.once('GET', '/api/v1/users/me', () => problemResponse(401, 'Token expired'));
     api.on('GET', '/api/v1/users/me', { email: 'ada@example.com' });
     api.on('POST', REFRESH_PATH, fresh);
@@ -70,7 +91,9 @@ describe('ApiClient', () => {
 
     const refreshCalls = api.callsTo('POST', REFRESH_PATH);
     expect(refreshCalls).toHaveLength(1);
-    expect(refreshCalls[0]?.json).toEqual({ refresh_token: 'refresh-old' });
+    // The refresh token travels in its HttpOnly cookie; the page proves its origin.
+    expect(refreshCalls[0]?.body).toBeUndefined();
+    expect(refreshCalls[0]?.headers.get('X-CSRF-Token')).toBe('csrf-old');
     expect(refreshCalls[0]?.headers.get('Authorization')).toBeNull();
     const meCalls = api.callsTo('GET', '/api/v1/users/me');
     expect(meCalls.map((c) => c.headers.get('Authorization'))).toEqual([
@@ -78,8 +101,47 @@ describe('ApiClient', () => {
       'Bearer access-new',
     ]);
     expect(tokens.access).toBe('access-new');
-    expect(sessionStorage.getItem(REFRESH_TOKEN_KEY)).toBe('refresh-new');
+    expect([sessionStorage.length, localStorage.length]).toEqual([0, 0]);
     expect(onSessionExpired).not.toHaveBeenCalled();
+  });
+
+  it('does not try to refresh without a session cookie', async () => {
+    const { api, client } = setup(null, null);
+    await expect(client.refreshSession()).resolves.toBe(false);
+    expect(client.hasSession()).toBe(false);
+    expect(api.calls).toHaveLength(0);
+  });
+
+  it('two tabs refreshing at once take turns under a Web Lock, so neither reuses the old cookie', async () => {
+    const locks = installWebLocks();
+    try {
+      const { api, client: tab1 } = setup(null, 'csrf-0');
+      const tab2 = new ApiClient({ tokens: new TokenStore() });
+      // The server's rotation: only the current cookie works, and each use rotates it.
+      let current = 0;
+      api.on('POST', REFRESH_PATH, async (call) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (call.headers.get('X-CSRF-Token') !== `csrf-${current}`) {
+          return problemResponse(401, 'Refresh token reused');
+        }
+        current += 1;
+        setSessionCookie(`csrf-${current}`);
+        return jsonResponse(token({ access_token: `access-${current}` }));
+      });
+
+      await expect(Promise.all([tab1.refreshSession(), tab2.refreshSession()])).resolves.toEqual([
+        true,
+        true,
+      ]);
+      expect(locks.requested).toEqual([REFRESH_LOCK, REFRESH_LOCK]);
+      expect(api.callsTo('POST', REFRESH_PATH).map((c) => c.headers.get('X-CSRF-Token'))).toEqual([
+        'csrf-0',
+        'csrf-1',
+      ]);
+      expect([tab1.tokens.access, tab2.tokens.access]).toEqual(['access-1', 'access-2']);
+    } finally {
+      locks.uninstall();
+    }
   });
 
   it('shares one refresh between calls that fail together (rotation-safe)', async () => {
@@ -120,7 +182,6 @@ describe('ApiClient', () => {
     expect(api.callsTo('POST', REFRESH_PATH)).toHaveLength(1);
     expect(onSessionExpired).toHaveBeenCalledTimes(1);
     expect(tokens.access).toBeNull();
-    expect(sessionStorage.getItem(REFRESH_TOKEN_KEY)).toBeNull();
   });
 
   it('refreshes only once: a second 401 after the retry ends the session', async () => {
@@ -145,10 +206,11 @@ describe('ApiClient', () => {
     expect(onSessionExpired).not.toHaveBeenCalled();
   });
 
-  it('sends the login form-encoded with the optional scope', async () => {
+  it('sends the login form-encoded with the optional scope, asking for the refresh cookie', async () => {
     const { api, client } = setup(null, null);
     api.on('POST', '/api/v1/auth/token', token());
     await createEndpoints(client).login('ada@example.com', 's3cret', 'predict jobs');
+    expect(api.calls[0]?.headers.get('X-Refresh-Token-Transport')).toBe('cookie');
     const body = api.calls[0]?.body;
     expect(body).toBeInstanceOf(URLSearchParams);
     expect(Object.fromEntries(body as URLSearchParams)).toEqual({
@@ -170,15 +232,21 @@ describe('ApiClient', () => {
     expect(api.callsTo('POST', REFRESH_PATH)).toHaveLength(0);
   });
 
-  it('maps a network failure to status 0 and keeps the refresh token', async () => {
-    const { client, tokens } = setup(null, 'refresh-old');
-    vi.stubGlobal('fetch', vi.fn().mockRejectedValue(new TypeError('Failed to fetch')));
+  it('maps a network failure to status 0 and keeps the session for a later refresh', async () => {
+    const { api, client } = setup(null, 'csrf-old');
+    const offline = vi.fn().mockRejectedValue(new TypeError('Failed to fetch'));
+    vi.stubGlobal('fetch', offline);
     await expect(client.request('/api/v1/jobs')).rejects.toMatchObject({
       status: 0,
       title: 'Network error',
     });
     await expect(client.refreshSession()).resolves.toBe(false);
-    expect(tokens.refresh).toBe('refresh-old');
+    expect(client.hasSession()).toBe(true);
+
+    vi.stubGlobal('fetch', api.fetch);
+    api.on('POST', REFRESH_PATH, token({ access_token: 'access-back' }));
+    await expect(client.refreshSession()).resolves.toBe(true);
+    expect(client.tokens.access).toBe('access-back');
   });
 
   it('sends the Idempotency-Key and multipart body of a file job', async () => {

@@ -2,12 +2,16 @@
  * The one way the app talks to the API: a small typed wrapper over fetch that
  * - sends `Authorization: Bearer <access>` on every authenticated call,
  * - on a 401 refreshes once (one refresh shared by every call that failed at the same time,
- *   since refresh tokens rotate and a second use of the old one revokes the session),
- *   retries the call once, and ends the session when the refresh fails,
+ *   and, across tabs, one at a time under a Web Lock: refresh tokens rotate and a second use
+ *   of the old one revokes the session), retries the call once, and ends the session when
+ *   the refresh fails,
+ * - never sees the refresh token: the API keeps it in an HttpOnly cookie, and the refresh
+ *   proves its origin with the CSRF cookie's value in `X-CSRF-Token`,
  * - turns every non-2xx answer into an `ApiError` (problem+json parsed, Retry-After read).
  */
 import type { TokenResponse } from './types';
 import { ApiError, errorFromResponse, networkError } from './problem';
+import { CSRF_HEADER, readCsrfToken } from '../auth/sessionCookie';
 import type { TokenStore } from '../auth/tokenStore';
 
 export type QueryValue = string | number | boolean | null | undefined;
@@ -38,6 +42,8 @@ export interface ApiClientOptions {
 }
 
 export const REFRESH_PATH = '/api/v1/auth/refresh';
+/** The Web Lock under which the tabs of this origin refresh one at a time. */
+export const REFRESH_LOCK = 'ticket-triage.refresh';
 
 export class ApiClient {
   readonly tokens: TokenStore;
@@ -71,12 +77,19 @@ export class ApiClient {
     return this.send(path, options);
   }
 
+  /** Whether this browser holds a session the refresh cookie may restore. */
+  hasSession(): boolean {
+    return readCsrfToken() !== null;
+  }
+
   /**
-   * Exchange the stored refresh token for a new pair. Concurrent callers share one request.
-   * Resolves false (tokens cleared) when there is none or the server refuses it.
+   * Exchange the refresh cookie for a new access token (and a rotated cookie). Concurrent
+   * callers in this tab share one request; tabs take turns under a Web Lock, so each reads
+   * the cookie the previous one rotated instead of reusing the old one. Resolves false
+   * (access token cleared) when there is no session or the server refuses it.
    */
   refreshSession(): Promise<boolean> {
-    this.refreshing ??= this.doRefresh().finally(() => {
+    this.refreshing ??= withRefreshLock(() => this.doRefresh()).finally(() => {
       this.refreshing = null;
     });
     return this.refreshing;
@@ -85,24 +98,25 @@ export class ApiClient {
   storeTokens(token: TokenResponse): void {
     this.tokens.set({
       accessToken: token.access_token,
-      refreshToken: token.refresh_token,
       expiresAt: Date.now() + token.expires_in * 1000,
     });
   }
 
   private async doRefresh(): Promise<boolean> {
-    const refreshToken = this.tokens.refresh;
-    if (!refreshToken) return false;
+    // Read inside the lock: another tab may just have rotated the cookies.
+    const csrf = readCsrfToken();
+    if (!csrf) return false;
     try {
       const token = await this.request<TokenResponse>(REFRESH_PATH, {
         method: 'POST',
-        json: { refresh_token: refreshToken },
+        headers: { [CSRF_HEADER]: csrf },
         auth: false,
       });
       this.storeTokens(token);
       return true;
     } catch (error) {
-      // A network failure keeps the refresh token: the next call may succeed.
+      // A network failure keeps the session: the cookies are untouched, a later call may
+      // succeed. A refusal made the server clear them.
       if (error instanceof ApiError && error.isNetworkError) return false;
       this.tokens.clear();
       return false;
@@ -173,4 +187,12 @@ export class ApiClient {
     const search = params.toString();
     return `${this.baseUrl}${path}${search ? `?${search}` : ''}`;
   }
+}
+
+/** Run `task` holding the origin-wide refresh lock where the browser has Web Locks. */
+async function withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
+  if (typeof navigator !== 'undefined' && 'locks' in navigator) {
+    return await navigator.locks.request(REFRESH_LOCK, task);
+  }
+  return await task();
 }

@@ -1,4 +1,5 @@
 /** One typed function per endpoint. Pages call these through TanStack Query. */
+import { CSRF_HEADER, TRANSPORT_HEADER, readCsrfToken } from '../auth/sessionCookie';
 import type { ApiClient } from './client';
 import type {
   Alias,
@@ -38,14 +39,18 @@ export function createEndpoints(api: ApiClient) {
       api.request<TokenResponse>(`${V1}/auth/token`, {
         method: 'POST',
         form: { username: email, password, ...(scope ? { scope } : {}) },
+        // The refresh token goes into an HttpOnly cookie, out of script's reach.
+        headers: { [TRANSPORT_HEADER]: 'cookie' },
         auth: false,
       }),
-    logout: (refreshToken: string) =>
-      api.request<undefined>(`${V1}/auth/logout`, {
+    logout: () => {
+      const csrf = readCsrfToken();
+      return api.request<undefined>(`${V1}/auth/logout`, {
         method: 'POST',
-        json: { refresh_token: refreshToken },
+        headers: csrf ? { [CSRF_HEADER]: csrf } : {},
         refreshOn401: false,
-      }),
+      });
+    },
     me: () => api.request<User>(`${V1}/users/me`),
 
     // predictions

@@ -33,7 +33,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const [state, setState] = useState<AuthState>(() =>
-    client.tokens.refresh ? { status: 'loading' } : { status: 'anonymous', expired: false },
+    client.hasSession() ? { status: 'loading' } : { status: 'anonymous', expired: false },
   );
 
   // Any call that cannot renew the session ends it here: cached data of the user goes too.
@@ -47,10 +47,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     };
   }, [client, queryClient]);
 
-  // After a reload the access token is gone: trade the tab's refresh token for a new pair.
-  // The client shares one refresh between callers, so StrictMode's double effect is safe.
+  // After a reload (or in a new tab) the access token is gone: trade the refresh cookie for
+  // a new one. The client shares one refresh between callers, so StrictMode's double effect
+  // is safe.
   useEffect(() => {
-    if (!client.tokens.refresh) return;
+    if (!client.hasSession()) return;
     const run = { cancelled: false };
     void (async () => {
       const renewed = client.tokens.access !== null || (await client.refreshSession());
@@ -80,9 +81,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const logout = useCallback(async () => {
-    const refreshToken = client.tokens.refresh;
-    // Revoke on the server when we can; the local session ends either way.
-    if (refreshToken) await api.logout(refreshToken).catch(() => undefined);
+    // Revoke on the server (which clears the cookies) when we can; the local session ends
+    // either way.
+    await api.logout().catch(() => undefined);
     client.tokens.clear();
     queryClient.clear();
     setState({ status: 'anonymous', expired: false });

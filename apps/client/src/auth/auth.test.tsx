@@ -4,16 +4,11 @@ import { REFRESH_PATH } from '../api/client';
 import { mockFetch, problemResponse } from '../test/fetchMock';
 import { token, user } from '../test/fixtures';
 import { renderApp, signIn } from '../test/renderApp';
-import { REFRESH_TOKEN_KEY } from './tokenStore';
 
 describe('auth flow', () => {
-  it('signs in, keeps the access token in memory and the refresh token in sessionStorage', async () => {
+  it('signs in, keeps the access token in memory only and the refresh token out of reach', async () => {
     const api = mockFetch();
-    api.on(
-      'POST',
-      '/api/v1/auth/token',
-      token({ access_token: 'access-login', refresh_token: 'refresh-login' }),
-    );
+    api.on('POST', '/api/v1/auth/token', token({ access_token: 'access-login' }));
     api.on('GET', '/api/v1/users/me', user(['predict']));
     const { user: ui, client } = renderApp('/predict');
 
@@ -23,8 +18,11 @@ describe('auth flow', () => {
 
     expect(await screen.findByRole('heading', { level: 1, name: 'Predict' })).toBeInTheDocument();
     expect(client.tokens.access).toBe('access-login');
-    expect(sessionStorage.getItem(REFRESH_TOKEN_KEY)).toBe('refresh-login');
-    expect(JSON.stringify(sessionStorage)).not.toContain('access-login');
+    // The API sets the refresh token as an HttpOnly cookie: nothing of it reaches storage.
+    const signIn = api.callsTo('POST', '/api/v1/auth/token')[0];
+    expect(signIn?.headers.get('X-Refresh-Token-Transport')).toBe('cookie');
+    expect(sessionStorage).toHaveLength(0);
+    expect(localStorage).toHaveLength(0);
     expect(api.callsTo('GET', '/api/v1/users/me')[0]?.headers.get('Authorization')).toBe(
       'Bearer access-login',
     );
@@ -57,16 +55,16 @@ describe('auth flow', () => {
     );
   });
 
-  it('restores the session after a reload through the refresh token', async () => {
+  it('restores the session after a reload through the refresh cookie', async () => {
     const api = mockFetch();
     signIn(api, user(['jobs']));
     api.on('GET', '/api/v1/jobs', { items: [], total: 0 });
     renderApp('/');
     expect(await screen.findByRole('heading', { level: 1, name: 'Jobs' })).toBeInTheDocument();
-    expect(api.callsTo('POST', REFRESH_PATH)).toHaveLength(1);
-    expect(api.callsTo('POST', REFRESH_PATH)[0]?.json).toEqual({
-      refresh_token: 'refresh-stored',
-    });
+    const refreshes = api.callsTo('POST', REFRESH_PATH);
+    expect(refreshes).toHaveLength(1);
+    expect(refreshes[0]?.body).toBeUndefined();
+    expect(refreshes[0]?.headers.get('X-CSRF-Token')).toBe('csrf-stored');
   });
 
   it('shows only the pages the scopes allow', async () => {
@@ -97,13 +95,14 @@ describe('auth flow', () => {
     expect(api.callsTo('GET', '/api/v1/models')).toHaveLength(0);
   });
 
-  it('sends anonymous visitors to sign in', async () => {
-    mockFetch();
+  it('sends anonymous visitors to sign in, without trying a refresh', async () => {
+    const api = mockFetch();
     renderApp('/jobs');
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(api.calls).toHaveLength(0);
   });
 
-  it('logs out: revokes the refresh token and forgets both tokens', async () => {
+  it('logs out: revokes the session by cookie and forgets the access token', async () => {
     const api = mockFetch();
     signIn(api, user(['predict']));
     api.on('POST', '/api/v1/auth/logout', () => new Response(null, { status: 204 }));
@@ -112,9 +111,9 @@ describe('auth flow', () => {
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     const logout = api.callsTo('POST', '/api/v1/auth/logout');
     expect(logout).toHaveLength(1);
-    expect((logout[0]?.json as { refresh_token: string }).refresh_token).toMatch(/^refresh-/);
+    expect(logout[0]?.body).toBeUndefined();
+    expect(logout[0]?.headers.get('X-CSRF-Token')).toBe('csrf-stored');
     expect(client.tokens.access).toBeNull();
-    expect(sessionStorage.getItem(REFRESH_TOKEN_KEY)).toBeNull();
   });
 
   it('ends the session when a call is refused and the refresh is too', async () => {
@@ -131,6 +130,5 @@ describe('auth flow', () => {
     await waitFor(() => {
       expect(client.tokens.access).toBeNull();
     });
-    expect(sessionStorage.getItem(REFRESH_TOKEN_KEY)).toBeNull();
   });
 });

@@ -10,7 +10,7 @@ export function token(overrides: Partial<TokenResponse> = {}): TokenResponse {
     access_token: `access-${tokenCounter}`,
     token_type: 'bearer',
     expires_in: 900,
-    refresh_token: `refresh-${tokenCounter}`,
+    // No refresh_token: the console asks for it as an HttpOnly cookie, out of the body.
     scope: SCOPES.join(' '),
     ...overrides,
   };

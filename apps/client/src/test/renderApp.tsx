@@ -6,7 +6,7 @@ import { App } from '../App';
 import { Providers } from '../Providers';
 import { ApiClient } from '../api/client';
 import type { User } from '../api/types';
-import { REFRESH_TOKEN_KEY, TokenStore } from '../auth/tokenStore';
+import { TokenStore } from '../auth/tokenStore';
 import type { FetchMock } from './fetchMock';
 import { token, user as makeUser } from './fixtures';
 
@@ -16,9 +16,15 @@ export function testQueryClient(): QueryClient {
   });
 }
 
+/** The CSRF cookie the API sets beside the HttpOnly refresh cookie (which the page cannot
+ * see, so tests have no need of it); plain-HTTP name, as jsdom's origin is http. */
+export function setSessionCookie(value = 'csrf-stored'): void {
+  document.cookie = `tt_csrf=${value}; path=/`;
+}
+
 /** Start the tab as after a reload with a live session: the app restores it by refresh. */
 export function signIn(api: FetchMock, who: User = makeUser()): User {
-  sessionStorage.setItem(REFRESH_TOKEN_KEY, 'refresh-stored');
+  setSessionCookie();
   // Once: the boot refresh. A test that wants later refreshes registers its own answer.
   api.once('POST', '/api/v1/auth/refresh', token());
   api.on('GET', '/api/v1/users/me', who);
@@ -26,7 +32,7 @@ export function signIn(api: FetchMock, who: User = makeUser()): User {
 }
 
 export function renderApp(route = '/') {
-  const client = new ApiClient({ tokens: new TokenStore(sessionStorage) });
+  const client = new ApiClient({ tokens: new TokenStore() });
   const queryClient = testQueryClient();
   const events = userEvent.setup();
   const view = render(

@@ -9,6 +9,16 @@ URL.revokeObjectURL = () => undefined;
 afterEach(() => {
   cleanup();
   sessionStorage.clear();
+  localStorage.clear();
+  clearCookies();
   vi.unstubAllGlobals();
   vi.useRealTimers();
 });
+
+/** Expire every cookie of the test document (the fake session cookie among them). */
+function clearCookies(): void {
+  for (const part of document.cookie.split(';')) {
+    const name = part.split('=')[0]?.trim();
+    if (name) document.cookie = `${name}=; Max-Age=0; path=/`;
+  }
+}

@@ -45,7 +45,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out: revoke the refresh token's whole session */
+        /** Sign out: revoke the refresh token's whole session (body, or cookie + CSRF header) */
         post: operations["logout_api_v1_auth_logout_post"];
         delete?: never;
         options?: never;
@@ -62,7 +62,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a refresh token for new tokens (the old one stops working) */
+        /** Exchange a refresh token (body, or cookie + CSRF header) for new tokens; the old one stops working */
         post: operations["refresh_api_v1_auth_refresh_post"];
         delete?: never;
         options?: never;
@@ -1296,9 +1296,9 @@ export interface components {
             expires_in: number;
             /**
              * Refresh Token
-             * @description Single use: each refresh returns the next one.
+             * @description Single use: each refresh returns the next one. Absent when it was set as a cookie (`X-Refresh-Token-Transport: cookie`).
              */
-            refresh_token: string;
+            refresh_token?: string | null;
             /**
              * Scope
              * @description Space-separated scopes the access token carries.
@@ -1959,13 +1959,16 @@ export interface operations {
     logout_api_v1_auth_logout_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the refresh cookie (no body): the value of the CSRF cookie. */
+                "X-CSRF-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -1978,6 +1981,16 @@ export interface operations {
             };
             /** @description Bad Request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2031,13 +2044,16 @@ export interface operations {
     refresh_api_v1_auth_refresh_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the refresh cookie (no body): the value of the CSRF cookie. */
+                "X-CSRF-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -2062,6 +2078,16 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2115,7 +2141,10 @@ export interface operations {
     issue_token_api_v1_auth_token_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: set the refresh token as an HttpOnly, SameSite=Strict cookie (with a CSRF cookie) instead of returning it in the body. For browsers. */
+                "X-Refresh-Token-Transport"?: "cookie" | null;
+            };
             path?: never;
             cookie?: never;
         };
