@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Request, Response, status
 
 from server.core.errors import UnauthorizedError, UnprocessableError, problem_response
 from server.core.security.csrf import CSRF_HEADER
+from server.core.text import NO_NUL
 from server.routes import API_V1
 from server.routes.auth_cookies import TRANSPORT_HEADER, RefreshCookies
 from server.routes.deps import ServicesDep, SessionServiceDep, SettingsDep, SignInFormDep
@@ -34,6 +35,7 @@ CsrfHeader = Annotated[
     Header(
         alias=CSRF_HEADER,
         max_length=200,
+        pattern=NO_NUL,
         description="With the refresh cookie (no body): the value of the CSRF cookie.",
     ),
 ]

@@ -26,7 +26,7 @@ class UserUpdate(RequestModel):
     is_active: bool | None = None
     full_name: Annotated[SafeText, Field(max_length=200)] | None = None
     scopes: list[Scope] | None = Field(None, max_length=len(Scope))
-    password: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+    password: Annotated[PlainText, Field(min_length=1, max_length=1024)] | None = None
 
 
 class UserOut(BaseModel):

@@ -44,4 +44,4 @@ def test_unset_it_refuses_in_production_only(
 ) -> None:
     settings = unreachable(test_database.settings, env=env)
     assert settings.rate_limit_store_down is None
-    assert create_app(settings).state.authenticator.quota_fails_open is fails_open
+    assert create_app(settings).state.services.authenticator.quota_fails_open is fails_open
