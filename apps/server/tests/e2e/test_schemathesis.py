@@ -23,7 +23,8 @@ from schemathesis.checks import positive_data_acceptance
 from server.config import SERVER_DIR
 from server.schemas.predictions import MAX_TEXT_CHARS_CEILING, MAX_TEXTS_CEILING
 from server.tests.support.live_server import live_server
-from server.tests.support.serving import serving_stack, train_version, worker_env
+from server.tests.support.models import ModelCache
+from server.tests.support.serving import install_version, serving_stack, worker_env
 from server.tests.support.users import PASSWORD
 
 schema = schemathesis.openapi.from_path(SERVER_DIR / "openapi.json")
@@ -42,11 +43,11 @@ class Target:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+def server(tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache) -> Iterator[Target]:
     tmp: Path = tmp_path_factory.mktemp("schemathesis")
     # The worker serves inference only: generated training runs stay queued, unrun.
     with serving_stack("embedded", tmp, queues="inference,shadow") as stack:
-        asyncio.run(train_version(stack, seed=1, alias="champion"))
+        asyncio.run(install_version(stack, model_cache, alias="champion"))
         env = worker_env(stack) | {
             "APP_PREDICT_MAX_TEXTS": str(MAX_TEXTS_CEILING),
             "APP_MAX_TEXT_CHARS": str(MAX_TEXT_CHARS_CEILING),

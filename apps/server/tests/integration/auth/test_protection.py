@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database.serving_models import Prediction
 from server.main import create_app
-from server.tests.conftest import SettingsFactory, build_app, client_for
+from server.tests.support.apps import build_app, client_for
 from server.tests.support.auth import bearer_headers
 from server.tests.support.databases import ProvisionedDatabase
+from server.tests.support.settings import SettingsFactory
 from server.tests.support.users import PASSWORD, bearer_for, create_user, sign_in
 from server.tests.unit.core.security.test_tokens import hs256_token, rsa_pair
 

@@ -10,7 +10,7 @@ from server.core.rate_limit import build_rate_limiter
 from server.core.security.tokens import TokenCodec
 from server.database.session import Database
 from server.services.authentication import Authenticator
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 
 
 async def test_a_remembered_token_still_expires(make_settings: SettingsFactory) -> None:

@@ -12,8 +12,7 @@ from server.config import Settings
 from server.database.models import BatchJob, BatchJobChunk, JobStatus
 from server.services import jobs, training
 from server.services.job_inputs import JobItem
-from server.tests.conftest import TransactionalDatabase
-from server.tests.support.databases import ProvisionedDatabase
+from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
 from server.worker.celery_app import create_celery
 from server.worker.classifiers import ClassifierCache, item_results
 

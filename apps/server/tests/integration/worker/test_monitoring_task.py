@@ -18,7 +18,8 @@ from sqlalchemy import select
 from server.config import Settings
 from server.database.models import DriftRecord, Prediction, QualityRecord
 from server.tests.integration.worker.test_predictions import eventually_ready
-from server.tests.support.serving import broker_backends, serving_stack, train_version
+from server.tests.support.models import ModelCache
+from server.tests.support.serving import broker_backends, install_version, serving_stack
 from server.worker.client import send_task
 from server.worker.queues import BATCH, MONITOR_TASK
 
@@ -27,11 +28,13 @@ TEXTS = ["I was charged twice for my subscription", "The app crashes when I log 
 
 @pytest.fixture(scope="module", params=broker_backends())
 def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    model_cache: ModelCache,
 ) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp(f"monitoring-{request.param}")
     with serving_stack(request.param, tmp, queues="inference,batch") as settings:
-        asyncio.run(train_version(settings, seed=1, alias="champion"))
+        asyncio.run(install_version(settings, model_cache, alias="champion"))
         yield settings
 
 

@@ -17,19 +17,22 @@ from sqlalchemy import select
 from server.config import Settings
 from server.database.models import Prediction
 from server.main import create_app
-from server.tests.conftest import client_for
-from server.tests.support.serving import broker_backends, serving_stack, train_version
+from server.tests.support.apps import client_for
+from server.tests.support.models import ModelCache
+from server.tests.support.serving import broker_backends, install_version, serving_stack
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in"]
 
 
 @pytest.fixture(scope="module", params=broker_backends())
 def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    model_cache: ModelCache,
 ) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp(f"serving-{request.param}")
     with serving_stack(request.param, tmp, queues="inference,shadow") as settings:
-        asyncio.run(train_version(settings, seed=1, alias="champion"))
+        asyncio.run(install_version(settings, model_cache, alias="champion"))
         yield settings
 
 
@@ -146,11 +149,11 @@ async def test_bad_input_is_a_422_naming_the_field(
 
 
 async def test_the_challenger_gets_its_share_and_shadows_the_rest(
-    client: httpx.AsyncClient, app: FastAPI, stack: Settings
+    client: httpx.AsyncClient, app: FastAPI, stack: Settings, model_cache: ModelCache
 ) -> None:
     url = f"/api/v1/models/{stack.model_name}/traffic"
     assert (await client.put(url, json={"challenger_weight": 10})).status_code == 422  # none yet
-    challenger = await train_version(stack, seed=1, alias="challenger")
+    challenger = await install_version(stack, model_cache, alias="challenger")
     policy = await client.put(url, json={"challenger_weight": 50, "shadow_sample": 1.0})
     assert policy.status_code == 200
     assert policy.json()["challenger"] == challenger
@@ -178,10 +181,10 @@ async def test_the_challenger_gets_its_share_and_shadows_the_rest(
 
 
 async def test_a_tampered_champion_is_refused_and_the_previous_version_keeps_serving(
-    client: httpx.AsyncClient, stack: Settings
+    client: httpx.AsyncClient, stack: Settings, model_cache: ModelCache
 ) -> None:
     # Runs last in this module: it leaves a broken champion behind.
-    version = await train_version(stack, seed=1, alias=None)  # same data: passes the gates
+    version = await install_version(stack, model_cache, alias=None)
     weights = stack.artifact_root / stack.model_name / str(version) / "weights.npy"
     data = bytearray(weights.read_bytes())
     data[-1] ^= 0xFF  # one flipped byte

@@ -17,7 +17,8 @@ import redis
 from server.config import Settings
 from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port
-from server.tests.support.serving import stack_settings, train_version, worker_env
+from server.tests.support.models import ModelCache
+from server.tests.support.serving import install_version, stack_settings, worker_env
 from server.tests.support.worker import celery_worker
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -56,7 +57,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def stack(tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp("outage")
     port = free_port()
     server = start_redis(port, tmp)
@@ -64,7 +65,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         with provision_database("sqlite", tmp) as database:
             settings = stack_settings("embedded", database.settings.database_url, tmp)
             settings = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
-            asyncio.run(train_version(settings, seed=1, alias="champion"))
+            asyncio.run(install_version(settings, model_cache, alias="champion"))
             with celery_worker(worker_env(settings), queues="inference"):
                 yield settings.model_copy(update={"predict_timeout_s": 3.0})
     finally:

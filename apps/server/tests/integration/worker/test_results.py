@@ -17,7 +17,7 @@ import redis
 from celery import Celery
 
 from server.core.errors import GatewayTimeoutError, ServiceUnavailableError
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 from server.tests.support.worker import redis_test_url
 from server.worker.celery_app import create_celery
 from server.worker.results import (

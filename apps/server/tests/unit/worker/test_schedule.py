@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 from server.worker.queues import MONITOR_TASK, TRAIN_TASK
 from server.worker.schedule import beat_schedule, parse_cron
 
