@@ -5,7 +5,7 @@ Runs on the embedded broker of `make dev` always and on Redis when configured.
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -19,7 +19,9 @@ from server.database.models import Prediction
 from server.main import create_app
 from server.tests.support.apps import client_for
 from server.tests.support.models import ModelCache
+from server.tests.support.processes import STARTUP_BUDGET_S
 from server.tests.support.serving import broker_backends, install_version, serving_stack
+from server.tests.support.waiting import eventually
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in"]
 
@@ -36,7 +38,9 @@ def stack(
         yield settings
 
 
-async def eventually_ready(client: httpx.AsyncClient, timeout_s: float = 30) -> httpx.Response:
+async def eventually_ready(
+    client: httpx.AsyncClient, timeout_s: float = STARTUP_BUDGET_S
+) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     while True:
         response = await client.get("/readiness")
@@ -103,9 +107,12 @@ async def test_a_burst_is_scored_in_fewer_tasks_than_requests(
         )
     )
     assert all(r.status_code == 200 for r in responses)
-    await asyncio.sleep(0.5)  # the worker counts a task when it finishes
-    tasks = worker_task_count(stack, "inference.predict") - before
-    assert 1 <= tasks < requests
+
+    async def tasks_run() -> float:  # the worker counts a task once it has finished
+        return worker_task_count(stack, "inference.predict") - before
+
+    tasks = await eventually(tasks_run, lambda n: n >= 1)
+    assert tasks < requests
 
 
 async def test_feedback_is_recorded_once(client: httpx.AsyncClient, app: FastAPI) -> None:
@@ -172,10 +179,14 @@ async def test_the_challenger_gets_its_share_and_shadows_the_rest(
         versions[key] = answers[0]
     assert set(versions.values()) == {1, challenger}
 
-    await asyncio.sleep(1.0)  # shadow tasks are fire-and-forget
-    async with app.state.database.session() as session:
-        shadows = (await session.scalars(select(Prediction).where(Prediction.shadow))).all()
-    assert shadows
+    async def shadow_rows() -> Sequence[Prediction]:  # shadow tasks are fire-and-forget
+        async with app.state.database.session() as session:
+            rows: Sequence[Prediction] = (
+                await session.scalars(select(Prediction).where(Prediction.shadow))
+            ).all()
+        return rows
+
+    shadows = await eventually(shadow_rows, bool)
     assert {row.version for row in shadows} == {challenger}
     await client.put(url, json={"challenger_weight": 0, "shadow_sample": 0.0})
 
@@ -195,9 +206,8 @@ async def test_a_tampered_champion_is_refused_and_the_previous_version_keeps_ser
     )
     assert promoted.status_code == 200
 
-    await asyncio.sleep(stack.worker_heartbeat_s * 3)  # the workers tried to load it
-    readiness = await client.get("/readiness")
-    assert readiness.status_code == 503
+    # the workers try to load it at their next heartbeat, refuse it, and readiness says so
+    readiness = await eventually(lambda: client.get("/readiness"), lambda r: r.status_code == 503)
     error = readiness.json()["checks"]["model"]["error"]
     assert f"champion version {version} is not loaded" in error
 
