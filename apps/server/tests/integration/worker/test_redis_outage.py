@@ -18,6 +18,7 @@ from server.config import Settings
 from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port
 from server.tests.support.models import ModelCache
+from server.tests.support.processes import STARTUP_BUDGET_S
 from server.tests.support.serving import install_version, stack_settings, worker_env
 from server.tests.support.worker import celery_worker
 
@@ -73,15 +74,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache) -> 
             stop(server)
 
 
-async def until(client: httpx.AsyncClient, path: str, status: int, timeout_s: float = 45) -> None:
+ANSWER_BUDGET_S = 30
+"""In-process requests have no socket timeout: one that hangs fails the test instead."""
+
+
+async def until(
+    client: httpx.AsyncClient, path: str, status: int, timeout_s: float = STARTUP_BUDGET_S
+) -> None:
     deadline = time.monotonic() + timeout_s
-    while (await client.get(path)).status_code != status:
+    while (await asyncio.wait_for(client.get(path), ANSWER_BUDGET_S)).status_code != status:
         assert time.monotonic() < deadline, f"{path} never answered {status}"
         await asyncio.sleep(0.25)
 
 
 async def predict(client: httpx.AsyncClient) -> httpx.Response:
-    return await client.post("/api/v1/predictions", json={"texts": ["refund my order"]})
+    request = client.post("/api/v1/predictions", json={"texts": ["refund my order"]})
+    return await asyncio.wait_for(request, ANSWER_BUDGET_S)
 
 
 async def test_new_work_gets_503_while_redis_is_down_and_recovers(
