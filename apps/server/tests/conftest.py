@@ -1,4 +1,4 @@
-"""Shared fixtures: settings, a migrated database per backend, and an app per test.
+"""Shared fixtures: settings, a migrated database per backend, an app per test, models.
 
 The suite runs on SQLite always and on PostgreSQL as well when `APP_TEST_DATABASE_URL`
 names a server (an admin URL: each run creates and drops a database of its own there).
@@ -8,40 +8,42 @@ failure instead of a skip, so CI cannot pass on SQLite alone.
 Isolation: tests that touch the database run inside a transaction that is rolled back;
 the app's sessions join it through savepoints, so a handler's `commit()` stays private
 to the test.
+
+Helpers live in `tests/support/`, one module per concern; this file holds fixtures only.
 """
 
-import os
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from server.config import Settings
-from server.database.session import Database, create_engine
+from server.database.session import create_engine
 from server.main import create_app
-from server.tests.support.auth import bearer_headers
+from server.tests.support.apps import build_app, client_for
 from server.tests.support.databases import (
     ProvisionedDatabase,
-    postgres_admin_url,
+    TransactionalDatabase,
+    postgres_param,
     provision_database,
 )
-
-SettingsFactory = Callable[..., Settings]
-
-BACKENDS = ["sqlite", "postgres"]
+from server.tests.support.models import ModelCache
+from server.tests.support.settings import SettingsFactory, settings_factory
 
 
-def postgres_param() -> Any:
-    if postgres_admin_url() is None and os.environ.get("APP_TEST_REQUIRE_POSTGRES") != "1":
-        return pytest.param(
-            "postgres", marks=pytest.mark.skip(reason="APP_TEST_DATABASE_URL is not set")
-        )
-    return pytest.param("postgres", marks=pytest.mark.postgres)
+@pytest.fixture(scope="session", autouse=True)
+def single_threaded_blas() -> Iterator[None]:
+    """One BLAS/OpenMP thread in the test process, as `python -m server` sets for its own.
+
+    Pools sized to every core spin against each other when the suite shares the machine
+    (other processes, xdist workers, the worker processes tests start): training then ran
+    ten times slower on two busy cores.
+    """
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -52,22 +54,13 @@ def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def make_settings(tmp_root: Path) -> SettingsFactory:
     """Settings for tests: `env=test`, everything local, overridable per test."""
+    return settings_factory(tmp_root)
 
-    def factory(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "env": "test",
-            "database_url": f"sqlite+aiosqlite:///{tmp_root / 'default.db'}",
-            "log_json": True,
-            "embedded_broker_dir": tmp_root / "broker",
-            "artifact_root": tmp_root / "artifacts",
-            # Cheap hashing: the policy is what tests check, not argon2's cost.
-            "argon2_time_cost": 1,
-            "argon2_memory_kib": 1024,
-        }
-        values.update(overrides)
-        return Settings(_env_file=None, **values)
 
-    return factory
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> ModelCache:
+    """Small models, each trained once per session, installed by copy where a test needs one."""
+    return ModelCache(tmp_path_factory.mktemp("model-cache"))
 
 
 @pytest.fixture(scope="session", params=["sqlite", postgres_param()])
@@ -89,49 +82,11 @@ async def db_connection(test_database: ProvisionedDatabase) -> AsyncIterator[Asy
     await engine.dispose()
 
 
-class TransactionalDatabase(Database):
-    """A `Database` whose sessions join the test's outer transaction through savepoints."""
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        super().__init__(connection.engine)
-        self.sessionmaker = async_sessionmaker(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        )
-
-    async def dispose(self) -> None:
-        """The engine belongs to the fixture, which disposes of it."""
-
-
 @pytest.fixture
 async def db_session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
     database = TransactionalDatabase(db_connection)
     async with database.session() as session:
         yield session
-
-
-def build_app(settings: Settings, connection: AsyncConnection | None = None) -> FastAPI:
-    database = TransactionalDatabase(connection) if connection is not None else None
-    return create_app(settings, database)
-
-
-@asynccontextmanager
-async def client_for(
-    app: FastAPI, *, authenticated: bool = True
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of `app` with its lifespan run, as a server would run it.
-
-    It signs its requests as an administrator holding every scope unless `authenticated`
-    is false; tests of authorization pass their own credentials per request.
-    """
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    headers = bearer_headers(app.state.services.settings) if authenticated else {}
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", headers=headers
-        ) as client,
-    ):
-        yield client
 
 
 @pytest.fixture

@@ -1,15 +1,18 @@
-"""`make dev`'s supervisor: API, worker and beat start together and stop together."""
+"""`make dev`'s supervisor: API, worker and beat start together and stop together, and a
+test that fails while they run leaves none of them behind."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from server.config import SERVER_DIR
+import pytest
+
 from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port, wait_until_up
+from server.tests.support.processes import group_members, server_process, wait_for
+
+STOP_BUDGET_S = 30
 
 
 def children_of(pid: int) -> list[int]:
@@ -19,32 +22,67 @@ def children_of(pid: int) -> list[int]:
     return [int(line) for line in found.stdout.split()]
 
 
+def alive(pid: int) -> bool:
+    """Running or sleeping; a zombie waiting for its parent to reap it is not alive."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until_gone(pids: list[int]) -> None:
+    deadline = time.monotonic() + STOP_BUDGET_S
+    while survivors := [pid for pid in pids if alive(pid)]:
+        assert time.monotonic() < deadline, f"processes {survivors} outlived the supervisor"
+        time.sleep(0.2)
+
+
+def dev_env(tmp_path: Path, database_url: str, port: int) -> dict[str, str]:
+    return {
+        "APP_DATABASE_URL": database_url,
+        "APP_PORT": str(port),
+        "APP_WORKER_METRICS_PORT": str(free_port()),
+        "APP_EMBEDDED_BROKER_DIR": str(tmp_path / "broker"),
+        "APP_ARTIFACT_ROOT": str(tmp_path / "artifacts"),
+        "APP_BEAT_SCHEDULE_PATH": str(tmp_path / "beat-schedule"),
+        "APP_METRICS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+
+
 def test_dev_runs_three_processes_and_ctrl_c_stops_them_all(tmp_path: Path) -> None:
     port = free_port()
+    with (
+        provision_database("sqlite", tmp_path) as database,
+        server_process(
+            ["dev"],
+            dev_env(tmp_path, database.settings.database_url, port),
+            stop_signal=signal.SIGINT,
+        ) as dev,
+    ):
+        wait_until_up(f"http://127.0.0.1:{port}", dev)
+        children = children_of(dev.pid)
+        assert len(children) == 3  # worker, beat, api
+        dev.send_signal(signal.SIGINT)
+        assert dev.wait(timeout=STOP_BUDGET_S) == 0
+        wait_until_gone(children)
+
+
+def fail_while_dev_runs(env: dict[str, str], seen: list[int]) -> None:
+    """Start `make dev`, note its processes once all are up, then fail as a budget would."""
+    with server_process(["dev"], env) as dev:
+        wait_for(lambda: len(group_members(dev.pid)) >= 4, dev, "make dev's children")
+        # the supervisor first, then the worker, beat, the API and what they spawned
+        seen.extend([dev.pid, *(pid for pid in group_members(dev.pid) if pid != dev.pid)])
+        raise TimeoutError("the test ran out of time")
+
+
+def test_a_test_failing_while_dev_runs_leaves_no_process_behind(tmp_path: Path) -> None:
+    seen: list[int] = []
     with provision_database("sqlite", tmp_path) as database:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(SERVER_DIR.parent),
-            "APP_DATABASE_URL": database.settings.database_url,
-            "APP_PORT": str(port),
-            "APP_WORKER_METRICS_PORT": str(free_port()),
-            "APP_EMBEDDED_BROKER_DIR": str(tmp_path / "broker"),
-            "APP_ARTIFACT_ROOT": str(tmp_path / "artifacts"),
-            "APP_BEAT_SCHEDULE_PATH": str(tmp_path / "beat-schedule"),
-            "APP_METRICS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-            "APP_LOG_LEVEL": "WARNING",
-        }
-        dev = subprocess.Popen([sys.executable, "-m", "server", "dev"], env=env, cwd=SERVER_DIR)
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}", dev, timeout_s=60)
-            children = children_of(dev.pid)
-            assert len(children) == 3  # worker, beat, api
-            dev.send_signal(signal.SIGINT)
-            assert dev.wait(timeout=30) == 0
-            deadline = time.monotonic() + 10
-            while any(Path(f"/proc/{pid}").exists() for pid in children):
-                assert time.monotonic() < deadline, "a child outlived the supervisor"
-                time.sleep(0.2)
-        finally:
-            if dev.poll() is None:
-                dev.kill()
+        env = dev_env(tmp_path, database.settings.database_url, free_port())
+        with pytest.raises(TimeoutError):
+            fail_while_dev_runs(env, seen)
+    assert len(seen) >= 4
+    # and whatever the group spawned after that look (pool processes, the reloader's child)
+    wait_until_gone([*seen, *group_members(seen[0])])

@@ -10,8 +10,8 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.database.models import Base
-from server.tests.conftest import postgres_param
-from server.tests.support.databases import alembic_config, empty_database, settings_for_url
+from server.tests.support.databases import alembic_config, empty_database, postgres_param
+from server.tests.support.settings import settings_for_url
 
 BACKENDS = ["sqlite", postgres_param()]
 

@@ -1,4 +1,5 @@
-"""Creating, migrating and dropping the test databases on SQLite and PostgreSQL."""
+"""The test databases on SQLite and PostgreSQL: created, migrated, dropped, and joined
+per test through a transaction that is rolled back."""
 
 import asyncio
 import os
@@ -9,15 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker, create_async_engine
 
 from server.config import SERVER_DIR, Settings
 from server.database.auth_models import User
 from server.database.session import Database
 from server.tests.support.auth import ADMIN_EMAIL, ADMIN_ID
+from server.tests.support.settings import settings_for_url
 
 
 @dataclass(frozen=True)
@@ -30,22 +33,24 @@ def postgres_admin_url() -> str | None:
     return os.environ.get("APP_TEST_DATABASE_URL") or None
 
 
+def postgres_param() -> Any:
+    """The `postgres` parameter of a backend-parametrized fixture or test.
+
+    Skipped without `APP_TEST_DATABASE_URL`, unless `APP_TEST_REQUIRE_POSTGRES=1` (CI) makes
+    a missing server a failure.
+    """
+    if postgres_admin_url() is None and os.environ.get("APP_TEST_REQUIRE_POSTGRES") != "1":
+        return pytest.param(
+            "postgres", marks=pytest.mark.skip(reason="APP_TEST_DATABASE_URL is not set")
+        )
+    return pytest.param("postgres", marks=pytest.mark.postgres)
+
+
 def alembic_config(settings: Settings) -> Config:
     config = Config(str(SERVER_DIR / "alembic.ini"))
     config.attributes["settings"] = settings
     config.attributes["configure_logger"] = False
     return config
-
-
-def settings_for_url(database_url: str, **overrides: Any) -> Settings:
-    cheap_hashing = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}
-    return Settings(
-        _env_file=None,
-        env="test",
-        database_url=database_url,
-        log_json=True,
-        **{**cheap_hashing, **overrides},
-    )
 
 
 async def _admin_execute(admin_url: str, statement: str) -> None:
@@ -102,3 +107,16 @@ def provision_database(backend: str, tmp_dir: Path) -> Iterator[ProvisionedDatab
         command.upgrade(alembic_config(settings), "head")
         asyncio.run(_add_test_admin(settings))
         yield ProvisionedDatabase(backend=backend, settings=settings)
+
+
+class TransactionalDatabase(Database):
+    """A `Database` whose sessions join the test's outer transaction through savepoints."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(connection.engine)
+        self.sessionmaker = async_sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+    async def dispose(self) -> None:
+        """The engine belongs to the fixture, which disposes of it."""

@@ -2,15 +2,12 @@
 
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from server.tests.support.processes import server_process
+from server.tests.support.processes import STARTUP_BUDGET_S, answers, server_process, wait_for
 
 
 def free_port() -> int:
@@ -26,23 +23,16 @@ class LiveServer:
     process: subprocess.Popen[bytes]
 
 
-def wait_until_up(base_url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited early with code {process.returncode}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"no answer from {base_url} within {timeout_s} s")
+def wait_until_up(
+    base_url: str, process: subprocess.Popen[bytes], timeout_s: float = STARTUP_BUDGET_S
+) -> None:
+    """Wait until the API answers its liveness probe: the process started and serves."""
+    wait_for(answers(f"{base_url}/health"), process, f"the API at {base_url}", timeout_s)
 
 
 @contextmanager
 def live_server(
-    env: dict[str, str], state_dir: Path, timeout_s: float = 30
+    env: dict[str, str], state_dir: Path, timeout_s: float = STARTUP_BUDGET_S
 ) -> Iterator[LiveServer]:
     """Run the API with `APP_*` variables from `env`, its files under `state_dir`."""
     port = free_port()

@@ -2,25 +2,20 @@
 
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.generator import GENERATED_LABELS, generate_tickets
 from server.agents.data.shift import DriftSpec
-from server.agents.pipeline.run import RunConfig, run_training
-from server.config import GateConfig, TrainingConfig
 from server.database.serving_models import Prediction
 from server.services import registry
 from server.services.prediction_records import record, scored_items
 from server.taskqueue.payloads import ScoredBatch
+from server.tests.support.models import MODEL, ModelCache
 from server.worker.classifier_cache import scored_batch
-
-MODEL = "ticket-triage"
 
 
 @dataclass(frozen=True)
@@ -30,29 +25,13 @@ class TrainedVersion:
     sha256: str
 
 
-def train_small_version(root: Path) -> TrainedVersion:
-    """A model trained in-process on 3000 generated tickets (a couple of seconds)."""
-    store = LocalArtifactStore(root)
-    config = RunConfig(
-        model_name=MODEL,
-        labels=GENERATED_LABELS,
-        max_text_chars=2000,
-        training=TrainingConfig(seed=3),
-        gates=GateConfig(),
-    )
-    result = run_training(
-        config,
-        generate_tickets(3000, 3),
-        store,
-        version=1,
-        on_progress=lambda fraction, stage: None,
-        git_commit=None,
-        data_source="generated",
-    )
+def trained_version(models: ModelCache, seed: int = 1) -> TrainedVersion:
+    """The cache's small model (3000 generated tickets) with its manifest and digest."""
+    artifact = models.artifact(seed)
     return TrainedVersion(
-        classifier=TicketClassifier.load(store, MODEL, 1),
-        manifest=result.manifest.model_dump(mode="json"),
-        sha256=result.manifest_sha256,
+        classifier=TicketClassifier.from_artifact(artifact),
+        manifest=artifact.manifest.model_dump(mode="json"),
+        sha256=artifact.ref.manifest_sha256,
     )
 
 

@@ -1,4 +1,4 @@
-"""A serving stack for integration tests: a trained champion, a broker, a real worker."""
+"""A serving stack for integration tests: a champion model, a broker, a real worker."""
 
 import os
 from collections.abc import Iterator
@@ -8,11 +8,14 @@ from typing import Any
 
 import redis
 
+from server.agents.artifacts.store import LocalArtifactStore
 from server.config import Settings
 from server.database.session import Database
-from server.services import registry, training
-from server.tests.support.databases import provision_database, settings_for_url
+from server.services import registry
+from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port
+from server.tests.support.models import ModelCache
+from server.tests.support.settings import settings_for_url
 from server.tests.support.worker import celery_worker, redis_test_url
 
 TRAIN_ROWS = 3000
@@ -59,19 +62,27 @@ def worker_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-async def train_version(
-    settings: Settings, *, seed: int, alias: str | None, label_noise: float = 0.0
+async def install_version(
+    settings: Settings, models: ModelCache, *, alias: str | None, seed: int = 1
 ) -> int:
-    """Train and register a version in-process; point `alias` at it when given."""
+    """Register the next version of the model, a copy of `models`' small model trained on
+    `seed`'s data, as a passing training run would; point `alias` at it when given."""
     database = Database.from_settings(settings)
     try:
-        params = training.RunParams(seed=seed, label_noise=label_noise)
-        run = await training.create_run(database, settings, params, trigger="t", requested_by="t")
-        await training.execute_run(database, settings, run.id)
-        _, version = await training.describe_run(database, run.id)
-        assert version is not None, "the test model failed its gates"
-        if alias:
-            async with database.session() as session:
+        async with database.session() as session:
+            version = await registry.reserve_version_number(session, settings.model_name)
+            installed = models.install(LocalArtifactStore(settings.artifact_root), version, seed)
+            await registry.register_version(
+                session,
+                model_name=settings.model_name,
+                version=version,
+                artifact_uri=installed.ref.uri,
+                sha256=installed.ref.manifest_sha256,
+                metrics=installed.metrics,
+                manifest=installed.manifest,
+                created_by="test",
+            )
+            if alias:
                 await registry.set_alias(
                     session, settings.model_name, alias, version, actor="t", reason="test"
                 )

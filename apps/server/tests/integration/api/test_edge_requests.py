@@ -6,7 +6,8 @@ import pytest
 
 from server.core.security.hosts import parse_host
 from server.main import create_app
-from server.tests.conftest import SettingsFactory, client_for
+from server.tests.support.apps import client_for
+from server.tests.support.settings import SettingsFactory
 
 MALFORMED_HOSTS = [
     "127.0.0.1:8100@evil.example.com",

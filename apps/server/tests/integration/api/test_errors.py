@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from server.main import create_app
-from server.tests.conftest import SettingsFactory, client_for
+from server.tests.support.apps import client_for
+from server.tests.support.settings import SettingsFactory
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "request_id"}
 

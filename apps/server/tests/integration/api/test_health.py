@@ -8,7 +8,8 @@ import pytest
 
 from server.main import create_app
 from server.services.health import check_readiness
-from server.tests.conftest import SettingsFactory, client_for
+from server.tests.support.apps import client_for
+from server.tests.support.settings import SettingsFactory
 
 
 async def test_liveness_is_ok(plain_client: httpx.AsyncClient) -> None:

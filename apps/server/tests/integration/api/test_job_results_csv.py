@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
 from server.services import jobs
-from server.tests.conftest import TransactionalDatabase, build_app, client_for
 from server.tests.integration.services.test_jobs_service import promoted_model, scorer
-from server.tests.support.databases import ProvisionedDatabase
+from server.tests.support.apps import build_app, client_for
+from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
 
 # OWASP's triggers: = + - @ tab carriage-return (and a trigger behind spaces)
 IDS = [

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from server.main import create_app
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 
 
 async def test_lifespan_logs_start_and_stop_and_disposes_the_engine(

@@ -8,23 +8,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
 from server.services.monitoring_checks import run_checks
-from server.tests.conftest import TransactionalDatabase, build_app, client_for
-from server.tests.support.databases import ProvisionedDatabase
+from server.tests.support.apps import build_app, client_for
+from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
+from server.tests.support.models import MODEL, ModelCache
 from server.tests.support.monitoring import (
-    MODEL,
     FakeCelery,
     TrainedVersion,
     add_predictions,
     register,
-    train_small_version,
+    trained_version,
 )
 
 BASE = "/api/v1/monitoring"
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> TrainedVersion:
-    return train_small_version(tmp_path_factory.mktemp("monitoring-api-artifacts"))
+def trained(model_cache: ModelCache) -> TrainedVersion:
+    return trained_version(model_cache)
 
 
 @pytest.fixture

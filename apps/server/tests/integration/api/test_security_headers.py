@@ -6,7 +6,8 @@ import pytest
 from server.config import Environment
 from server.core.security.headers import API_CSP, host_allowed
 from server.main import create_app
-from server.tests.conftest import SettingsFactory, client_for
+from server.tests.support.apps import client_for
+from server.tests.support.settings import SettingsFactory
 
 
 @pytest.mark.parametrize("path", ["/health", "/api/v1/meta", "/api/v1/nowhere", "/openapi.json"])

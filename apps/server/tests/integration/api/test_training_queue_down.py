@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database.models import RunStatus, TrainingRun
-from server.tests.conftest import build_app, client_for
+from server.tests.support.apps import build_app, client_for
 from server.tests.support.databases import ProvisionedDatabase
 
 

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from server.config import Settings
 from server.core.security.scopes import ALL_SCOPES
 from server.main import create_app
-from server.tests.conftest import client_for
 from server.tests.integration.auth.credentials import BROKEN, with_scopes
+from server.tests.support.apps import client_for
 from server.tests.support.databases import provision_database
 
 PUBLIC = {

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.tests.conftest import build_app, client_for
+from server.tests.support.apps import build_app, client_for
 from server.tests.support.databases import ProvisionedDatabase
 
 PROBER, HONEST = "203.0.113.9", "198.51.100.7"

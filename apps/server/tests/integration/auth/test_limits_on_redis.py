@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from server.config import Settings
 from server.main import create_app
-from server.tests.conftest import client_for
+from server.tests.support.apps import client_for
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.users import sign_in
 from server.tests.support.worker import redis_test_url

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database.serving_models import Prediction
 from server.main import create_app
-from server.tests.conftest import build_app, client_for
+from server.tests.support.apps import build_app, client_for
 from server.tests.support.auth import bearer_headers
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.users import PASSWORD, bearer_for, create_user, sign_in

@@ -6,7 +6,7 @@ import pytest
 
 from server.config import Environment, Settings
 from server.main import create_app
-from server.tests.conftest import client_for
+from server.tests.support.apps import client_for
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.live_server import free_port
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.tests.conftest import build_app, client_for
+from server.tests.support.apps import build_app, client_for
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.users import PASSWORD, create_user, sign_in
 

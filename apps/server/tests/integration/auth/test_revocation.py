@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.tests.conftest import build_app, client_for
+from server.tests.support.apps import build_app, client_for
 from server.tests.support.auth import ADMIN_ID, bearer_headers
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.users import PASSWORD, create_user, sign_in

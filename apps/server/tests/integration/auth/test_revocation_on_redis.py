@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from server.config import Settings
 from server.main import create_app
-from server.tests.conftest import client_for
+from server.tests.support.apps import client_for
 from server.tests.support.auth import bearer_headers
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.users import create_user, sign_in

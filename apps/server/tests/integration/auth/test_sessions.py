@@ -11,7 +11,7 @@ from sqlalchemy import update
 from server.config import Settings
 from server.database.auth_models import User
 from server.main import create_app
-from server.tests.conftest import client_for
+from server.tests.support.apps import client_for
 from server.tests.support.databases import provision_database
 from server.tests.support.users import PASSWORD, bearer_for, create_user, sign_in
 

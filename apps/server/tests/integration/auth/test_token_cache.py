@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.core.errors import UnauthorizedError
 from server.core.security.tokens import TokenCodec
 from server.services.authentication import Authenticator
-from server.tests.conftest import build_app
+from server.tests.support.apps import build_app
 from server.tests.support.auth import ADMIN_ID
 from server.tests.support.databases import ProvisionedDatabase
 

@@ -13,8 +13,7 @@ from server.services import jobs, training
 from server.services.job_inputs import JobItem
 from server.taskqueue.celery_app import create_celery
 from server.taskqueue.payloads import ScoredBatch
-from server.tests.conftest import TransactionalDatabase
-from server.tests.support.databases import ProvisionedDatabase
+from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
 from server.worker.classifier_cache import ClassifierCache, scored_batch
 
 ITEMS = [JobItem(f"refund order {i}", str(i)) for i in range(25)]

@@ -16,21 +16,20 @@ from server.database.registry_models import TrainingRun
 from server.database.serving_models import Prediction
 from server.services.monitoring_checks import run_checks
 from server.taskqueue.names import TRAIN_TASK, TRAINING
-from server.tests.conftest import TransactionalDatabase
-from server.tests.support.databases import ProvisionedDatabase
+from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
+from server.tests.support.models import MODEL, ModelCache
 from server.tests.support.monitoring import (
-    MODEL,
     FakeCelery,
     TrainedVersion,
     add_predictions,
     register,
-    train_small_version,
+    trained_version,
 )
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> TrainedVersion:
-    return train_small_version(tmp_path_factory.mktemp("monitoring-artifacts"))
+def trained(model_cache: ModelCache) -> TrainedVersion:
+    return trained_version(model_cache)
 
 
 def _settings(test_database: ProvisionedDatabase, **overrides: Any) -> Settings:

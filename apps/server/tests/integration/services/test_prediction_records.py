@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.database.base import utcnow
 from server.database.models import Prediction
 from server.services.prediction_records import Scored, purge_inputs, record, write_records
-from server.tests.conftest import TransactionalDatabase
+from server.tests.support.databases import TransactionalDatabase
 
 
 async def test_purge_forgets_old_texts_and_keeps_their_trace(

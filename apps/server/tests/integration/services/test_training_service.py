@@ -12,8 +12,7 @@ from server.config import Settings
 from server.core.errors import NotFoundError
 from server.database.models import RunStatus, TrainingRun
 from server.services import registry, training
-from server.tests.conftest import TransactionalDatabase
-from server.tests.support.databases import ProvisionedDatabase
+from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
 
 ROWS = 3000
 

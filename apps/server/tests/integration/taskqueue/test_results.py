@@ -26,7 +26,7 @@ from server.taskqueue.results import (
     TaskFailedError,
     create_result_waiter,
 )
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 from server.tests.support.worker import redis_test_url
 
 GUARD = 5.0

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from server.config import Settings
 from server.main import create_app
-from server.tests.conftest import client_for
+from server.tests.support.apps import client_for
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from typing import Any
 
 from server.config import Settings
 from server.main import create_app
-from server.tests.conftest import client_for
+from server.tests.support.apps import client_for
 from server.tests.support.databases import provision_database
-from server.tests.support.serving import stack_settings, train_version, worker_env
+from server.tests.support.models import ModelCache
+from server.tests.support.serving import install_version, stack_settings, worker_env
 from server.tests.support.worker import celery_worker
 
 ITEMS = 30_000
@@ -51,13 +52,13 @@ async def submit_kill_and_wait(settings: Settings, worker_pid: int) -> tuple[Any
     return job, [json.loads(line) for line in lines]
 
 
-def test_a_job_survives_its_worker_being_killed(tmp_path: Path) -> None:
+def test_a_job_survives_its_worker_being_killed(tmp_path: Path, model_cache: ModelCache) -> None:
     # Synchronous on the outside: provisioning the database runs event loops of its own.
     with provision_database("sqlite", tmp_path) as database:
         settings = stack_settings(
             "embedded", database.settings.database_url, tmp_path, jobs_chunk_size=200
         )
-        asyncio.run(train_version(settings, seed=1, alias="champion"))
+        asyncio.run(install_version(settings, model_cache, alias="champion"))
         # One pool process: the one killed is the one running the job. (Killing an idle
         # pool process can leave billiard's shared queue lock held: the pool then hangs.)
         env = worker_env(settings) | {"APP_WORKER_CONCURRENCY": "1"}

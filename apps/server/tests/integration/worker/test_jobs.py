@@ -21,19 +21,22 @@ from server.database.base import utcnow
 from server.database.models import BatchJob, JobStatus
 from server.main import create_app
 from server.services import jobs
-from server.tests.conftest import client_for
-from server.tests.support.serving import broker_backends, serving_stack, train_version
+from server.tests.support.apps import client_for
+from server.tests.support.models import ModelCache
+from server.tests.support.serving import broker_backends, install_version, serving_stack
 
 TEXTS = ["charged twice for my plan", "parcel never arrived", "cannot reset my password"]
 
 
 @pytest.fixture(scope="module", params=broker_backends())
 def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    model_cache: ModelCache,
 ) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp(f"jobs-{request.param}")
     with serving_stack(request.param, tmp, queues="batch") as settings:
-        asyncio.run(train_version(settings, seed=1, alias="champion"))
+        asyncio.run(install_version(settings, model_cache, alias="champion"))
         yield settings.model_copy(update={"jobs_chunk_size": 100})
 
 

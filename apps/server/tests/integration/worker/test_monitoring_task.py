@@ -20,18 +20,21 @@ from server.database.models import DriftRecord, Prediction, QualityRecord
 from server.taskqueue.payloads import MonitorPayload
 from server.taskqueue.publisher import publish
 from server.tests.integration.worker.test_predictions import eventually_ready
-from server.tests.support.serving import broker_backends, serving_stack, train_version
+from server.tests.support.models import ModelCache
+from server.tests.support.serving import broker_backends, install_version, serving_stack
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in zyxwv"]
 
 
 @pytest.fixture(scope="module", params=broker_backends())
 def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    model_cache: ModelCache,
 ) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp(f"monitoring-{request.param}")
     with serving_stack(request.param, tmp, queues="inference,batch") as settings:
-        asyncio.run(train_version(settings, seed=1, alias="champion"))
+        asyncio.run(install_version(settings, model_cache, alias="champion"))
         yield settings
 
 

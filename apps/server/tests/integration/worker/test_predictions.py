@@ -5,7 +5,7 @@ Runs on the embedded broker of `make dev` always and on Redis when configured.
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -17,23 +17,30 @@ from sqlalchemy import select
 from server.config import Settings
 from server.database.models import Prediction
 from server.main import create_app
-from server.tests.conftest import client_for
-from server.tests.support.serving import broker_backends, serving_stack, train_version
+from server.tests.support.apps import client_for
+from server.tests.support.models import ModelCache
+from server.tests.support.processes import STARTUP_BUDGET_S
+from server.tests.support.serving import broker_backends, install_version, serving_stack
+from server.tests.support.waiting import eventually
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in"]
 
 
 @pytest.fixture(scope="module", params=broker_backends())
 def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    model_cache: ModelCache,
 ) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp(f"serving-{request.param}")
     with serving_stack(request.param, tmp, queues="inference,shadow") as settings:
-        asyncio.run(train_version(settings, seed=1, alias="champion"))
+        asyncio.run(install_version(settings, model_cache, alias="champion"))
         yield settings
 
 
-async def eventually_ready(client: httpx.AsyncClient, timeout_s: float = 30) -> httpx.Response:
+async def eventually_ready(
+    client: httpx.AsyncClient, timeout_s: float = STARTUP_BUDGET_S
+) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     while True:
         response = await client.get("/readiness")
@@ -100,9 +107,12 @@ async def test_a_burst_is_scored_in_fewer_tasks_than_requests(
         )
     )
     assert all(r.status_code == 200 for r in responses)
-    await asyncio.sleep(0.5)  # the worker counts a task when it finishes
-    tasks = worker_task_count(stack, "inference.predict") - before
-    assert 1 <= tasks < requests
+
+    async def tasks_run() -> float:  # the worker counts a task once it has finished
+        return worker_task_count(stack, "inference.predict") - before
+
+    tasks = await eventually(tasks_run, lambda n: n >= 1)
+    assert tasks < requests
 
 
 async def test_feedback_is_recorded_once(client: httpx.AsyncClient, app: FastAPI) -> None:
@@ -146,11 +156,11 @@ async def test_bad_input_is_a_422_naming_the_field(
 
 
 async def test_the_challenger_gets_its_share_and_shadows_the_rest(
-    client: httpx.AsyncClient, app: FastAPI, stack: Settings
+    client: httpx.AsyncClient, app: FastAPI, stack: Settings, model_cache: ModelCache
 ) -> None:
     url = f"/api/v1/models/{stack.model_name}/traffic"
     assert (await client.put(url, json={"challenger_weight": 10})).status_code == 422  # none yet
-    challenger = await train_version(stack, seed=1, alias="challenger")
+    challenger = await install_version(stack, model_cache, alias="challenger")
     policy = await client.put(url, json={"challenger_weight": 50, "shadow_sample": 1.0})
     assert policy.status_code == 200
     assert policy.json()["challenger"] == challenger
@@ -169,19 +179,25 @@ async def test_the_challenger_gets_its_share_and_shadows_the_rest(
         versions[key] = answers[0]
     assert set(versions.values()) == {1, challenger}
 
-    await asyncio.sleep(1.0)  # shadow tasks are fire-and-forget
-    async with app.state.services.database.session() as session:
-        shadows = (await session.scalars(select(Prediction).where(Prediction.shadow))).all()
-    assert shadows
+    async def shadow_rows() -> Sequence[Prediction]:  # shadow tasks are fire-and-forget
+        async with app.state.services.database.session() as session:
+            rows: Sequence[Prediction] = (
+                await session.scalars(select(Prediction).where(Prediction.shadow))
+            ).all()
+        return rows
+
+    shadows = await eventually(shadow_rows, bool)
     assert {row.version for row in shadows} == {challenger}
     await client.put(url, json={"challenger_weight": 0, "shadow_sample": 0.0})
 
 
 async def test_a_tampered_champion_is_refused_and_the_previous_version_keeps_serving(
-    client: httpx.AsyncClient, stack: Settings
+    client: httpx.AsyncClient, stack: Settings, model_cache: ModelCache
 ) -> None:
     # Runs last in this module: it leaves a broken champion behind.
-    version = await train_version(stack, seed=1, alias=None)  # same data: passes the gates
+    ready = await eventually_ready(client)  # a worker holds a good version to fall back on
+    assert ready.status_code == 200, ready.json()
+    version = await install_version(stack, model_cache, alias=None)
     weights = stack.artifact_root / stack.model_name / str(version) / "weights.npy"
     data = bytearray(weights.read_bytes())
     data[-1] ^= 0xFF  # one flipped byte
@@ -192,9 +208,8 @@ async def test_a_tampered_champion_is_refused_and_the_previous_version_keeps_ser
     )
     assert promoted.status_code == 200
 
-    await asyncio.sleep(stack.worker_heartbeat_s * 3)  # the workers tried to load it
-    readiness = await client.get("/readiness")
-    assert readiness.status_code == 503
+    # the workers try to load it at their next heartbeat, refuse it, and readiness says so
+    readiness = await eventually(lambda: client.get("/readiness"), lambda r: r.status_code == 503)
     error = readiness.json()["checks"]["model"]["error"]
     assert f"champion version {version} is not loaded" in error
 
@@ -216,8 +231,9 @@ async def test_an_overloaded_api_sheds_predictions_with_503_and_retry_after(
             "batch_window_ms": 0.0,
         }
     )
+    # No wait on readiness: the tampered champion the previous test left keeps it at 503
+    # (the wait used to run out its whole budget); the module's worker is already serving.
     async with client_for(create_app(tight)) as client:
-        await eventually_ready(client)
         burst = await asyncio.gather(
             *(client.post("/api/v1/predictions", json={"texts": [TEXTS[0]]}) for _ in range(20))
         )

@@ -17,7 +17,9 @@ import redis
 from server.config import Settings
 from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port
-from server.tests.support.serving import stack_settings, train_version, worker_env
+from server.tests.support.models import ModelCache
+from server.tests.support.processes import STARTUP_BUDGET_S
+from server.tests.support.serving import install_version, stack_settings, worker_env
 from server.tests.support.worker import celery_worker
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -56,7 +58,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def stack(tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp("outage")
     port = free_port()
     server = start_redis(port, tmp)
@@ -64,7 +66,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         with provision_database("sqlite", tmp) as database:
             settings = stack_settings("embedded", database.settings.database_url, tmp)
             settings = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
-            asyncio.run(train_version(settings, seed=1, alias="champion"))
+            asyncio.run(install_version(settings, model_cache, alias="champion"))
             with celery_worker(worker_env(settings), queues="inference"):
                 yield settings.model_copy(update={"predict_timeout_s": 3.0})
     finally:
@@ -72,15 +74,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
             stop(server)
 
 
-async def until(client: httpx.AsyncClient, path: str, status: int, timeout_s: float = 45) -> None:
+ANSWER_BUDGET_S = 30
+"""In-process requests have no socket timeout: one that hangs fails the test instead."""
+
+
+async def until(
+    client: httpx.AsyncClient, path: str, status: int, timeout_s: float = STARTUP_BUDGET_S
+) -> None:
     deadline = time.monotonic() + timeout_s
-    while (await client.get(path)).status_code != status:
+    while (await asyncio.wait_for(client.get(path), ANSWER_BUDGET_S)).status_code != status:
         assert time.monotonic() < deadline, f"{path} never answered {status}"
         await asyncio.sleep(0.25)
 
 
 async def predict(client: httpx.AsyncClient) -> httpx.Response:
-    return await client.post("/api/v1/predictions", json={"texts": ["refund my order"]})
+    request = client.post("/api/v1/predictions", json={"texts": ["refund my order"]})
+    return await asyncio.wait_for(request, ANSWER_BUDGET_S)
 
 
 async def test_new_work_gets_503_while_redis_is_down_and_recovers(

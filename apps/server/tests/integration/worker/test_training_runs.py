@@ -17,8 +17,9 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.config import Settings
-from server.tests.support.databases import provision_database, settings_for_url
+from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port
+from server.tests.support.settings import settings_for_url
 from server.tests.support.worker import celery_worker, redis_test_url
 
 ROWS = "3000"  # small generated datasets keep each run to a couple of seconds

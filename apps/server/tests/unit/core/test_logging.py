@@ -7,7 +7,7 @@ import pytest
 import structlog
 
 from server.core.logging import REDACTED, configure_logging
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 
 
 def _json_lines(text: str) -> list[dict[str, object]]:

@@ -5,26 +5,20 @@ from pathlib import Path
 import pytest
 
 from server.agents.artifacts.store import LocalArtifactStore
-from server.agents.data.generator import generate_tickets
 from server.agents.errors import ArtifactError
-from server.agents.pipeline.run import RunConfig, run_training
-from server.config import Settings
 from server.taskqueue.payloads import ScoredBatch
+from server.tests.support.models import MODEL, ModelCache
 from server.worker.classifier_cache import ClassifierCache, scored_batch
-
-MODEL = "ticket-triage"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalArtifactStore, dict[int, str]]:
+def store(
+    tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache
+) -> tuple[LocalArtifactStore, dict[int, str]]:
+    """Three versions of one small model: what the cache loads is what it is told to."""
     root: Path = tmp_path_factory.mktemp("cache")
     store = LocalArtifactStore(root)
-    config = RunConfig.from_settings(Settings(_env_file=None, train_default_rows=3000))
-    data = generate_tickets(3000, seed=1)
-    digests = {}
-    for version in (1, 2, 3):
-        result = run_training(config, data, store, version=version)
-        digests[version] = result.manifest_sha256
+    digests = {v: model_cache.install(store, v).ref.manifest_sha256 for v in (1, 2, 3)}
     return store, digests
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from server.taskqueue.names import MONITOR_TASK, TRAIN_TASK
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 from server.worker.schedule import beat_schedule, parse_cron
 
 

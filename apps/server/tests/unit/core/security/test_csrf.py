@@ -5,7 +5,7 @@ from pydantic import SecretStr
 
 from server.core.security.csrf import CsrfError, CsrfTokens
 from server.core.security.tokens import new_secret
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 
 from server.core.security.passwords import Passwords, password_problems
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 
 
 def test_a_hash_verifies_only_its_password(make_settings: SettingsFactory) -> None:

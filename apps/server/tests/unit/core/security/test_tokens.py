@@ -11,7 +11,7 @@ from jose import jwt
 
 from server.config import Settings
 from server.core.security.tokens import InvalidTokenError, TokenCodec, new_secret, secret_digest
-from server.tests.conftest import SettingsFactory
+from server.tests.support.settings import SettingsFactory
 
 
 def _b64(data: bytes) -> str:
