@@ -91,7 +91,7 @@ async def consider_retraining(
         training_run_id=run_id,
     )
     async with database.session() as session:
-        session.add(trigger)
+        repo.add_trigger(session, trigger)
         await session.commit()
     RETRAIN_TRIGGERS.labels(target.model, reason, mode).inc()
     log.warning(
