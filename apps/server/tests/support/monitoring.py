@@ -16,7 +16,7 @@ from server.agents.pipeline.run import RunConfig, run_training
 from server.config import GateConfig, TrainingConfig
 from server.database.serving_models import Prediction
 from server.services import registry
-from server.services.prediction_records import record, scored_items
+from server.services.predictions.records import record, scored_items
 from server.taskqueue.payloads import ScoredBatch
 from server.worker.classifier_cache import scored_batch
 

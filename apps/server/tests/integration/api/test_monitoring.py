@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
-from server.services.monitoring_checks import run_checks
+from server.services.monitoring.checks import run_checks
 from server.tests.conftest import TransactionalDatabase, build_app, client_for
 from server.tests.support.databases import ProvisionedDatabase
 from server.tests.support.monitoring import (

@@ -11,15 +11,15 @@ from server.database import monitoring_repository as repo
 from server.database.monitoring_models import DriftRecord, QualityRecord, RetrainTrigger
 from server.database.session import Database
 from server.services import registry
-from server.services.monitoring import (
+from server.services.monitoring.gauges import publish_drift, publish_gates, publish_quality
+from server.services.monitoring.reports import (
     DriftResult,
     QualityResult,
     compute_drift,
     compute_quality,
     monitored_version,
 )
-from server.services.monitoring_metrics import publish_drift, publish_gates, publish_quality
-from server.services.retraining import consider_retraining
+from server.services.monitoring.retraining import consider_retraining
 
 log = structlog.get_logger(__name__)
 

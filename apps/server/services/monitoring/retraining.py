@@ -21,7 +21,7 @@ from server.database.base import utcnow
 from server.database.monitoring_models import RetrainTrigger
 from server.database.session import Database
 from server.services import training
-from server.services.monitoring import MonitoredVersion
+from server.services.monitoring.reports import MonitoredVersion
 
 log = structlog.get_logger(__name__)
 
