@@ -1,6 +1,6 @@
 """Queries of monitoring: the prediction windows it judges, and its stored reports."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,15 @@ async def quality_rows(
         query = query.where(Prediction.feedback_label.is_not(None))
     query = query.order_by(Prediction.created_at.desc()).limit(limit)
     return (await session.execute(query)).all()
+
+
+def add_reports(session: AsyncSession, reports: Iterable[DriftRecord | QualityRecord]) -> None:
+    """Add the drift and quality reports of one check to the transaction."""
+    session.add_all(reports)
+
+
+def add_trigger(session: AsyncSession, trigger: RetrainTrigger) -> None:
+    session.add(trigger)
 
 
 async def latest_drift(

@@ -38,6 +38,15 @@ async def get_version(session: AsyncSession, model: MLModel, version: int) -> Mo
     )
 
 
+async def load_version_by_id(session: AsyncSession, version_id: int) -> ModelVersion:
+    """The version row an alias or a run points at (it must exist)."""
+    return await session.get_one(ModelVersion, version_id)
+
+
+def add_version(session: AsyncSession, version: ModelVersion) -> None:
+    session.add(version)
+
+
 async def next_version_number(session: AsyncSession, model: MLModel) -> int:
     latest = await session.scalar(
         select(func.max(ModelVersion.version)).where(ModelVersion.model_id == model.id)
@@ -65,6 +74,16 @@ async def get_alias_for_update(
         .where(ModelAlias.model_id == model.id, ModelAlias.alias == alias)
         .with_for_update()
     )
+
+
+def add_alias(session: AsyncSession, alias: ModelAlias) -> None:
+    """Add an alias's first pointer to the transaction."""
+    session.add(alias)
+
+
+def add_alias_event(session: AsyncSession, event: AliasEvent) -> None:
+    """Append one move of an alias to the audit log."""
+    session.add(event)
 
 
 async def alias_history(session: AsyncSession, model: MLModel, alias: str) -> Sequence[AliasEvent]:

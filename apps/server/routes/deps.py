@@ -28,7 +28,7 @@ from server.core.text import NO_NUL
 from server.database.session import Database
 from server.routes import API_V1
 from server.services.container import AppServices, services_of
-from server.services.predictions import PredictionService
+from server.services.predictions.service import PredictionService
 from server.services.sessions import SessionService
 from server.services.traffic import PlanCache
 

@@ -8,7 +8,7 @@ from server.routes import API_V1
 from server.routes.deps import MonitoringReader, SessionDep, SettingsDep
 from server.schemas.monitoring import DriftOut, OverviewOut, QualityOut
 from server.schemas.problem import problem_responses
-from server.services import monitoring_views
+from server.services.monitoring.responses import drift_out, overview_out, quality_out
 
 router = APIRouter(prefix=f"{API_V1}/monitoring", tags=["monitoring"])
 
@@ -30,7 +30,7 @@ VersionQuery = Annotated[
 async def get_overview(
     session: SessionDep, settings: SettingsDep, _: MonitoringReader
 ) -> OverviewOut:
-    return await monitoring_views.overview_out(session, settings)
+    return await overview_out(session, settings)
 
 
 @router.get(
@@ -53,9 +53,7 @@ async def get_drift(
         bool, Query(description="Judge the version's shadow scores instead of its answers.")
     ] = False,
 ) -> DriftOut:
-    return await monitoring_views.drift_out(
-        session, settings, model, version, shadow=shadow, window=window
-    )
+    return await drift_out(session, settings, model, version, shadow=shadow, window=window)
 
 
 @router.get(
@@ -71,4 +69,4 @@ async def get_quality(
     model: ModelQuery = None,
     version: VersionQuery = None,
 ) -> QualityOut:
-    return await monitoring_views.quality_out(session, settings, model, version)
+    return await quality_out(session, settings, model, version)

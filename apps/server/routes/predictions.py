@@ -16,8 +16,8 @@ from server.schemas.predictions import (
     PredictionResponse,
 )
 from server.schemas.problem import problem_responses
-from server.services import feedback
-from server.services.predictions import Caller
+from server.services.predictions.feedback import record_feedback
+from server.services.predictions.service import Caller
 
 router = APIRouter(
     prefix=f"{API_V1}/predictions", tags=["predictions"], responses=problem_responses(401, 403, 429)
@@ -77,7 +77,7 @@ async def give_feedback(
     settings: SettingsDep,
     principal: Predictor,
 ) -> FeedbackOut:
-    prediction = await feedback.record_feedback(
+    prediction = await record_feedback(
         session, prediction_id, body.label, settings.model_labels, owner=principal.owner_filter
     )
     assert prediction.feedback_at is not None  # noqa: S101 - set by record_feedback

@@ -19,7 +19,7 @@ from server.core.security.tokens import TokenCodec
 from server.database.session import Database
 from server.services.authentication import Authenticator
 from server.services.health import Check, readiness_checks
-from server.services.predictions import PredictionService
+from server.services.predictions.service import PredictionService
 from server.services.sessions import SessionService
 from server.taskqueue.celery_app import create_celery
 from server.taskqueue.results import create_result_waiter

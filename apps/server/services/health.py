@@ -11,7 +11,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 
 import redis.asyncio as aioredis
-from sqlalchemy import text
 
 from server.config import Settings
 from server.database.session import Database
@@ -27,11 +26,7 @@ class CheckFailedError(Exception):
 
 
 def database_check(database: Database) -> Check:
-    async def check() -> None:
-        async with database.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    return check
+    return database.ping
 
 
 def broker_check(settings: Settings) -> Check:

@@ -15,15 +15,15 @@ from typing import Any
 
 import structlog
 from celery import Celery
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
 from server.core.csv_cells import csv_line
 from server.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from server.database import job_repository as repo
 from server.database.base import utcnow
-from server.database.job_models import BatchJob, BatchJobChunk, JobStatus
+from server.database.job_models import BatchJob, JobStatus
 from server.database.session import Database
 from server.services import registry
 from server.services.job_inputs import JobItem
@@ -46,15 +46,10 @@ def request_digest(items: Sequence[JobItem]) -> str:
     return digest.hexdigest()
 
 
-async def _find_by_key(session: AsyncSession, owner: str, key: str) -> BatchJob | None:
-    query = select(BatchJob).where(BatchJob.owner == owner, BatchJob.idempotency_key == key)
-    return await session.scalar(query)
-
-
 async def _existing_for_key(
     session: AsyncSession, owner: str, key: str | None, digest: str
 ) -> BatchJob:
-    existing = await _find_by_key(session, owner, key) if key is not None else None
+    existing = await repo.find_job_by_key(session, owner, key) if key is not None else None
     if existing is None:
         raise ConflictError("The job could not be recorded; retry the request.")
     if existing.request_sha256 != digest:
@@ -76,7 +71,8 @@ async def _record_job(
     digest: str,
 ) -> tuple[BatchJob, bool]:
     async with database.session() as session:
-        if idempotency_key is not None and await _find_by_key(session, owner, idempotency_key):
+        key = idempotency_key
+        if key is not None and await repo.find_job_by_key(session, owner, key):
             return await _existing_for_key(session, owner, idempotency_key, digest), False
         size = settings.jobs_chunk_size
         job = BatchJob(
@@ -90,17 +86,9 @@ async def _record_job(
             chunks=(len(items) + size - 1) // size,
             attempts=0,
         )
-        session.add(job)
-        await session.flush()
-        session.add_all(
-            BatchJobChunk(
-                job_id=job.id,
-                position=start // size,
-                item_ids=[item.id for item in items[start : start + size]],
-                texts=[item.text for item in items[start : start + size]],
-                results=None,
-            )
-            for start in range(0, len(items), size)
+        chunks = (items[start : start + size] for start in range(0, len(items), size))
+        await repo.add_job(
+            session, job, (([item.id for item in c], [item.text for item in c]) for c in chunks)
         )
         await session.commit()
         return job, True
@@ -139,7 +127,7 @@ async def submit_job(
         await _enqueue(celery, job.id)
     except ServiceUnavailableError:
         async with database.session() as session:
-            await session.execute(delete(BatchJob).where(BatchJob.id == job.id))
+            await repo.delete_job(session, job.id)
             await session.commit()
         raise
     return job, True
@@ -147,7 +135,7 @@ async def submit_job(
 
 async def get_job(session: AsyncSession, job_id: uuid.UUID, owner: str | None) -> BatchJob:
     """The job, if `owner` may see it (None: an administrator sees all); else 404."""
-    job = await session.get(BatchJob, job_id)
+    job = await repo.get_job(session, job_id)
     if job is None or (owner is not None and job.owner != owner):
         raise NotFoundError(f"There is no job {job_id}.")
     return job
@@ -157,13 +145,8 @@ async def list_jobs(
     session: AsyncSession, owner: str | None, *, limit: int, offset: int
 ) -> tuple[list[BatchJob], int]:
     """The caller's jobs, newest first (every job for an administrator: `owner` None)."""
-    query = select(BatchJob)
-    if owner is not None:
-        query = query.where(BatchJob.owner == owner)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(BatchJob.created_at.desc(), BatchJob.id).limit(limit).offset(offset)
-    )
+    total = await repo.count_jobs(session, owner)
+    rows = await repo.list_jobs(session, owner, limit=limit, offset=offset)
     return list(rows), total
 
 
@@ -194,7 +177,7 @@ async def stream_results(
         index = 0
         for position in range(chunks):
             async with database.session() as session:
-                chunk = await session.get_one(BatchJobChunk, (job_id, position))
+                chunk = await repo.load_chunk(session, job_id, position)
             for item_id, result in zip(chunk.item_ids, chunk.results or [], strict=True):
                 yield _line(fmt, index, item_id, result)
                 index += 1
@@ -216,7 +199,7 @@ async def run_job(
 ) -> JobStatus:
     """Score every unscored chunk (worker side); resumes where a killed attempt stopped."""
     async with database.session() as session:
-        job = await session.get(BatchJob, job_id)
+        job = await repo.get_job(session, job_id)
         if job is None or job.status in FINISHED:
             return job.status if job else JobStatus.failed
         job.attempts += 1
@@ -238,10 +221,10 @@ async def run_job(
         version, sha = job.version, (await _version_sha(session, job))
     for position in range(job.chunks):
         async with database.session() as session:
-            status = await session.scalar(select(BatchJob.status).where(BatchJob.id == job_id))
+            status = await repo.job_status(session, job_id)
             if status is JobStatus.cancelled:
                 return status
-            chunk = await session.get_one(BatchJobChunk, (job_id, position))
+            chunk = await repo.load_chunk(session, job_id, position)
             if chunk.results is not None:
                 continue  # scored by an earlier attempt
             batch = score(version, sha, chunk.texts)
@@ -249,14 +232,10 @@ async def run_job(
                 {**item.model_dump(exclude={"oov_rate"}), "version": batch.version}
                 for item in batch.items
             ]
-            await session.execute(
-                update(BatchJob)
-                .where(BatchJob.id == job_id)
-                .values(processed=BatchJob.processed + len(batch.items))
-            )
+            await repo.add_processed(session, job_id, len(batch.items))
             await session.commit()  # the chunk and the count together, or neither
     async with database.session() as session:
-        job = await session.get_one(BatchJob, job_id)
+        job = await repo.load_job(session, job_id)
         if job.status is JobStatus.running:
             job.status, job.finished_at = JobStatus.succeeded, utcnow()
         await session.commit()
@@ -273,13 +252,7 @@ async def sweep_stuck_jobs(database: Database, celery: Celery, settings: Setting
     """Send again every job still queued after `jobs_stuck_after_s`; returns how many."""
     cutoff = utcnow() - timedelta(seconds=settings.jobs_stuck_after_s)
     async with database.session() as session:
-        stuck = (
-            await session.scalars(
-                select(BatchJob).where(
-                    BatchJob.status == JobStatus.queued, BatchJob.enqueued_at < cutoff
-                )
-            )
-        ).all()
+        stuck = await repo.list_stuck_jobs(session, cutoff)
         for job in stuck:
             job.enqueued_at = utcnow()
         ids = [job.id for job in stuck]

@@ -73,7 +73,7 @@ async def register_version(
         manifest=manifest,
         created_by=created_by,
     )
-    session.add(row)
+    repo.add_version(session, row)
     try:
         await session.commit()
     except IntegrityError as exc:
@@ -107,11 +107,12 @@ async def _move_alias(
     pointer = await repo.get_alias_for_update(session, model, alias)
     previous = None
     if pointer is None:
-        session.add(ModelAlias(model_id=model.id, alias=alias, version_id=target.id))
+        repo.add_alias(session, ModelAlias(model_id=model.id, alias=alias, version_id=target.id))
     else:
-        previous = (await session.get_one(ModelVersion, pointer.version_id)).version
+        previous = (await repo.load_version_by_id(session, pointer.version_id)).version
         pointer.version_id = target.id
-    session.add(
+    repo.add_alias_event(
+        session,
         AliasEvent(
             model_id=model.id,
             alias=alias,
@@ -120,7 +121,7 @@ async def _move_alias(
             to_version=target.version,
             actor=actor,
             reason=reason,
-        )
+        ),
     )
     await session.flush()
     await _sync_statuses(session, model)

@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import UnprocessableError
+from server.database import traffic_repository as repo
 from server.database.serving_models import TrafficPolicy
 from server.database.session import Database
 from server.schemas.predictions import TrafficPolicyIn, TrafficPolicyOut
@@ -59,7 +60,7 @@ class ServingPlan:
 
 async def get_policy(session: AsyncSession, model_name: str) -> TrafficPolicy:
     """The stored policy, or the default (everything to the champion, no shadow)."""
-    policy = await session.get(TrafficPolicy, model_name)
+    policy = await repo.get_policy(session, model_name)
     return policy or TrafficPolicy(
         model_name=model_name, challenger_weight=0, shadow_sample=0.0, updated_by="default"
     )
@@ -79,10 +80,10 @@ async def set_policy(
         raise UnprocessableError(
             f"'{model_name}' has no challenger; point the alias at a version first."
         )
-    policy = await session.get(TrafficPolicy, model_name)
+    policy = await repo.get_policy(session, model_name)
     if policy is None:
         policy = TrafficPolicy(model_name=model_name, updated_by=actor)
-        session.add(policy)
+        repo.add_policy(session, policy)
     policy.challenger_weight, policy.shadow_sample = challenger_weight, shadow_sample
     policy.updated_by = actor
     await session.commit()

@@ -26,6 +26,7 @@ from server.agents.pipeline.run import RunConfig, TrainingResult, run_training
 from server.agents.training.progress import ProgressCallback
 from server.config import Settings
 from server.core.errors import NotFoundError, ServiceUnavailableError
+from server.database import registry_repository, training_repository
 from server.database.base import utcnow
 from server.database.registry_models import ModelVersion, RunStatus, TrainingRun
 from server.database.session import Database
@@ -77,7 +78,7 @@ async def create_run(
             gate_results=[],
             requested_by=requested_by,
         )
-        session.add(run)
+        training_repository.add_run(session, run)
         await session.commit()
         return run
 
@@ -112,12 +113,14 @@ async def start_run(
 async def describe_run(database: Database, run_id: uuid.UUID) -> tuple[TrainingRun, int | None]:
     """A run and the version number it registered, if any."""
     async with database.session() as session:
-        run = await session.get(TrainingRun, run_id)
+        run = await training_repository.get_run(session, run_id)
         if run is None:
             raise NotFoundError(f"There is no training run {run_id}.")
         version = None
         if run.version_id is not None:
-            version = (await session.get_one(ModelVersion, run.version_id)).version
+            version = (
+                await registry_repository.load_version_by_id(session, run.version_id)
+            ).version
         return run, version
 
 
@@ -150,7 +153,7 @@ async def submit_run(
 
 async def get_run(database: Database, run_id: uuid.UUID) -> TrainingRun:
     async with database.session() as session:
-        run = await session.get(TrainingRun, run_id)
+        run = await training_repository.get_run(session, run_id)
         if run is None:
             raise NotFoundError(f"There is no training run {run_id}.")
         return run
@@ -158,7 +161,7 @@ async def get_run(database: Database, run_id: uuid.UUID) -> TrainingRun:
 
 async def fail_run(database: Database, run_id: uuid.UUID, error: dict[str, Any]) -> None:
     async with database.session() as session:
-        run = await session.get_one(TrainingRun, run_id)
+        run = await training_repository.load_run(session, run_id)
         run.status, run.stage, run.error, run.finished_at = (
             RunStatus.failed,
             "failed",
@@ -223,7 +226,7 @@ class _ProgressWriter:
 
     async def _write(self, fraction: float, stage: str) -> None:
         async with self.database.session() as session:
-            run = await session.get_one(TrainingRun, self.run_id)
+            run = await training_repository.load_run(session, self.run_id)
             run.progress, run.stage = round(fraction, 4), stage
             await session.commit()
 
@@ -232,7 +235,7 @@ async def _record_result(
     database: Database, run_id: uuid.UUID, result: TrainingResult, params: RunParams
 ) -> None:
     async with database.session() as session:
-        run = await session.get_one(TrainingRun, run_id)
+        run = await training_repository.load_run(session, run_id)
         run.gate_results = [gate.model_dump(mode="json") for gate in result.gates]
         if result.passed:
             version = await registry.register_version(
@@ -279,7 +282,7 @@ async def execute_run(
 ) -> TrainingRun:
     """Train, judge and register. Safe to call again for a run that already finished."""
     async with database.session() as session:
-        run = await session.get(TrainingRun, run_id)
+        run = await training_repository.get_run(session, run_id)
         if run is None:
             raise NotFoundError(f"There is no training run {run_id}.")
         if run.status in (RunStatus.succeeded, RunStatus.failed):

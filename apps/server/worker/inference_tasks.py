@@ -6,7 +6,7 @@ from typing import Any
 import structlog
 from celery import signals
 
-from server.services.prediction_records import record_shadow_batch
+from server.services.predictions.records import record_shadow_batch
 from server.taskqueue.names import INFERENCE, SHADOW
 from server.taskqueue.payloads import PredictPayload, ScoredBatch, ShadowPayload
 from server.worker.celery_worker import celery, settings

@@ -2,7 +2,7 @@
 of raw prediction inputs."""
 
 from server.services import jobs
-from server.services.prediction_records import purge_inputs
+from server.services.predictions.records import purge_inputs
 from server.taskqueue.payloads import JobPayload, PurgePayload, ScoredBatch, SweepPayload
 from server.worker.celery_worker import celery, settings
 from server.worker.classifier_cache import scored_batch

@@ -3,7 +3,7 @@ quality of the champion and challenger, stored and published as gauges."""
 
 from typing import Any
 
-from server.services.monitoring_checks import run_checks
+from server.services.monitoring.checks import run_checks
 from server.taskqueue.payloads import MonitorPayload
 from server.worker.celery_worker import celery, settings
 from server.worker.serving import serving_state

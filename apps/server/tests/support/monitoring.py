@@ -12,7 +12,7 @@ from server.agents.data.generator import GENERATED_LABELS, generate_tickets
 from server.agents.data.shift import DriftSpec
 from server.database.serving_models import Prediction
 from server.services import registry
-from server.services.prediction_records import record, scored_items
+from server.services.predictions.records import record, scored_items
 from server.taskqueue.payloads import ScoredBatch
 from server.tests.support.models import MODEL, ModelCache
 from server.worker.classifier_cache import scored_batch

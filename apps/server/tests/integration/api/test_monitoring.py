@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
-from server.services.monitoring_checks import run_checks
+from server.services.monitoring.checks import run_checks
 from server.tests.support.apps import build_app, client_for
 from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
 from server.tests.support.models import MODEL, ModelCache

@@ -14,7 +14,7 @@ from server.config import Settings
 from server.database.monitoring_models import DriftRecord, QualityRecord, RetrainTrigger
 from server.database.registry_models import TrainingRun
 from server.database.serving_models import Prediction
-from server.services.monitoring_checks import run_checks
+from server.services.monitoring.checks import run_checks
 from server.taskqueue.names import TRAIN_TASK, TRAINING
 from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
 from server.tests.support.models import MODEL, ModelCache

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database.base import utcnow
 from server.database.models import Prediction
-from server.services.prediction_records import Scored, purge_inputs, record, write_records
+from server.services.predictions.records import Scored, purge_inputs, record, write_records
 from server.tests.support.databases import TransactionalDatabase
 
 

@@ -9,7 +9,11 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from server.services.batcher import BatcherClosedError, BatchResultMismatchError, MicroBatcher
+from server.services.predictions.batcher import (
+    BatcherClosedError,
+    BatchResultMismatchError,
+    MicroBatcher,
+)
 
 LONG = 60.0  # a window no test waits for: a flush before it is a flush by size or by close
 GUARD = 5.0  # upper bound on every await; far above what a passing test needs

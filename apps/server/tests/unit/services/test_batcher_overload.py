@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from server.services.batcher import BatcherOverloadedError, MicroBatcher
+from server.services.predictions.batcher import BatcherOverloadedError, MicroBatcher
 from server.tests.unit.services.test_batcher import GUARD, LONG, Recorder, until
 
 

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import structlog
 
-from server.services.predictions import Ticket, batch_headers
+from server.services.predictions.service import Ticket, batch_headers
 from server.worker.celery_worker import _bind_task_context
 
 

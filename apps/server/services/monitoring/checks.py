@@ -7,18 +7,19 @@ import structlog
 from celery import Celery
 
 from server.config import Settings
+from server.database import monitoring_repository as repo
 from server.database.monitoring_models import DriftRecord, QualityRecord, RetrainTrigger
 from server.database.session import Database
 from server.services import registry
-from server.services.monitoring import (
+from server.services.monitoring.gauges import publish_drift, publish_gates, publish_quality
+from server.services.monitoring.reports import (
     DriftResult,
     QualityResult,
     compute_drift,
     compute_quality,
     monitored_version,
 )
-from server.services.monitoring_metrics import publish_drift, publish_gates, publish_quality
-from server.services.retraining import consider_retraining
+from server.services.monitoring.retraining import consider_retraining
 
 log = structlog.get_logger(__name__)
 
@@ -73,7 +74,7 @@ async def check_version(
         windows = [False, True] if role == registry.CHALLENGER else [False]
         drift = [await compute_drift(session, settings, target, shadow=s) for s in windows]
         quality = await compute_quality(session, settings, target)
-        session.add_all([*map(_drift_record, drift), _quality_record(quality)])
+        repo.add_reports(session, [*map(_drift_record, drift), _quality_record(quality)])
         await session.commit()
     for result in drift:
         log.info(

@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from server.database.session import Database
-from server.services.prediction_records import write_records
+from server.services.predictions.records import write_records
 
 log = structlog.get_logger(__name__)
 

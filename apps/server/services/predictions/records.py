@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
-
 from server.config import Settings
+from server.database import prediction_repository as repo
 from server.database.base import utcnow
-from server.database.serving_models import Prediction
 from server.database.session import Database
 from server.taskqueue.payloads import ScoredBatch, ShadowPayload
 
@@ -84,7 +82,7 @@ async def write_records(database: Database, rows: Sequence[dict[str, Any]]) -> N
     if not rows:
         return
     async with database.session() as session:
-        await session.execute(insert(Prediction), list(rows))
+        await repo.insert_predictions(session, rows)
         await session.commit()
 
 
@@ -117,10 +115,6 @@ async def purge_inputs(database: Database, retention_days: int) -> int:
     """Forget raw texts older than the retention period; keeps length and hash."""
     cutoff = utcnow() - timedelta(days=retention_days)
     async with database.session() as session:
-        result = await session.execute(
-            update(Prediction)
-            .where(Prediction.created_at < cutoff, Prediction.input_text.is_not(None))
-            .values(input_text=None)
-        )
+        cleared = await repo.clear_inputs_before(session, cutoff)
         await session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return cleared

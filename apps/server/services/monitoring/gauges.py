@@ -10,7 +10,7 @@ from server.core.ml_metrics import (
     QUALITY_GATE,
     QUALITY_WINDOW,
 )
-from server.services.monitoring import DriftResult, QualityResult, quality_gates
+from server.services.monitoring.reports import DriftResult, QualityResult, quality_gates
 
 
 def _feature_gauges(model: str, version: str, feature: FeatureDrift) -> None:

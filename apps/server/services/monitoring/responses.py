@@ -4,8 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
 from server.schemas.monitoring import DriftOut, ModelOverviewOut, OverviewOut, QualityOut
-from server.services import monitoring
-from server.services.monitoring_overview import overview
+from server.services.monitoring import reports
+from server.services.monitoring.overview import overview
 
 
 async def overview_out(session: AsyncSession, settings: Settings) -> OverviewOut:
@@ -27,8 +27,8 @@ async def drift_out(
     window: int | None,
 ) -> DriftOut:
     """The drift of a version (the served model's champion by default), computed now."""
-    target = await monitoring.monitored_version(session, model or settings.model_name, version)
-    result = await monitoring.compute_drift(session, settings, target, shadow=shadow, window=window)
+    target = await reports.monitored_version(session, model or settings.model_name, version)
+    result = await reports.compute_drift(session, settings, target, shadow=shadow, window=window)
     return DriftOut(
         model=target.model,
         version=target.version,
@@ -44,14 +44,14 @@ async def quality_out(
     session: AsyncSession, settings: Settings, model: str | None, version: int | None
 ) -> QualityOut:
     """The quality of a version (the served model's champion by default), computed now."""
-    target = await monitoring.monitored_version(session, model or settings.model_name, version)
-    result = await monitoring.compute_quality(session, settings, target)
+    target = await reports.monitored_version(session, model or settings.model_name, version)
+    result = await reports.compute_quality(session, settings, target)
     return QualityOut(
         model=target.model,
         version=target.version,
         role=target.role,
         window_start=result.window_start,
         window_end=result.window_end,
-        gates=monitoring.quality_gates(settings),
+        gates=reports.quality_gates(settings),
         **result.report.model_dump(mode="json"),
     )

@@ -21,9 +21,9 @@ from server.config import Settings
 from server.core.errors import GatewayTimeoutError, ServiceUnavailableError, UnprocessableError
 from server.core.ml_metrics import INFERENCE_WAIT
 from server.database.session import Database
-from server.services.batcher import BatcherOverloadedError, MicroBatcher
-from server.services.prediction_records import Scored, record, scored_items
-from server.services.record_buffer import RecordBuffer
+from server.services.predictions.batcher import BatcherOverloadedError, MicroBatcher
+from server.services.predictions.record_buffer import RecordBuffer
+from server.services.predictions.records import Scored, record, scored_items
 from server.services.traffic import PlanCache, ServedVersion
 from server.taskqueue.names import INFERENCE
 from server.taskqueue.payloads import PredictPayload, RequestMeta, ScoredBatch, ShadowPayload

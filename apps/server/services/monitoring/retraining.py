@@ -21,7 +21,7 @@ from server.database.base import utcnow
 from server.database.monitoring_models import RetrainTrigger
 from server.database.session import Database
 from server.services import training
-from server.services.monitoring import MonitoredVersion
+from server.services.monitoring.reports import MonitoredVersion
 
 log = structlog.get_logger(__name__)
 
@@ -91,7 +91,7 @@ async def consider_retraining(
         training_run_id=run_id,
     )
     async with database.session() as session:
-        session.add(trigger)
+        repo.add_trigger(session, trigger)
         await session.commit()
     RETRAIN_TRIGGERS.labels(target.model, reason, mode).inc()
     log.warning(

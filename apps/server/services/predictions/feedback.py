@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import ConflictError, NotFoundError, UnprocessableError
 from server.core.ml_metrics import FEEDBACK
+from server.database import prediction_repository as repo
 from server.database.base import utcnow
 from server.database.serving_models import Prediction
 
@@ -27,7 +28,7 @@ async def record_feedback(
         raise UnprocessableError(
             f"body.label: '{label}' is not a label of the model ({', '.join(labels)})."
         )
-    prediction = await session.get(Prediction, prediction_id, with_for_update=True)
+    prediction = await repo.get_prediction_for_update(session, prediction_id)
     if prediction is None or prediction.shadow or (owner and prediction.requested_by != owner):
         raise NotFoundError(f"There is no prediction {prediction_id}.")
     if prediction.feedback_label is not None:
