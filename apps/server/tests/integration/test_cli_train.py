@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from server.__main__ import main
+from server.cli.main import main
 from server.tests.support.databases import provision_database
 
 

@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from server.__main__ import main
+from server.cli.main import main
 from server.tests.support.databases import provision_database
 
 
 @pytest.fixture
 def database_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with provision_database("sqlite", tmp_path) as database:
+    with provision_database("sqlite", tmp_path, with_admin=False) as database:
         monkeypatch.setenv("APP_DATABASE_URL", database.settings.database_url)
     monkeypatch.setenv("APP_ARGON2_MEMORY_KIB", "1024")
     monkeypatch.setenv("APP_ARGON2_TIME_COST", "1")

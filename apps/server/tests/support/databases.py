@@ -100,12 +100,16 @@ async def _add_test_admin(settings: Settings) -> None:
 
 
 @contextmanager
-def provision_database(backend: str, tmp_dir: Path) -> Iterator[ProvisionedDatabase]:
-    """A new database on `backend`, migrated to head, holding the test administrator."""
+def provision_database(
+    backend: str, tmp_dir: Path, *, with_admin: bool = True
+) -> Iterator[ProvisionedDatabase]:
+    """A new database on `backend`, migrated to head, holding the test administrator (whose
+    tokens the `client` fixture sends) unless `with_admin` is false."""
     with empty_database(backend, tmp_dir) as url:
         settings = settings_for_url(url)
         command.upgrade(alembic_config(settings), "head")
-        asyncio.run(_add_test_admin(settings))
+        if with_admin:
+            asyncio.run(_add_test_admin(settings))
         yield ProvisionedDatabase(backend=backend, settings=settings)
 
 

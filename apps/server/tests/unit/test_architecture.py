@@ -2,7 +2,7 @@
 
 Each top-level folder of `server` is a room; this test reads every module's imports and
 fails on one that crosses a wall, naming the file and the import. Entry points (`main.py`,
-`__main__.py`, the CLIs, `scripts/`, migrations) wire everything and are not checked.
+`cli/`, `scripts/`, migrations) wire everything and are not checked.
 """
 
 import ast

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from server.__main__ import main
-from server.core.settings_table import END_MARKER, START_MARKER, render_settings_table
+from server.cli.main import main
+from server.cli.settings_table import END_MARKER, START_MARKER, render_settings_table
 
 
 def test_openapi_command_writes_the_schema(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from server.agents.pipeline.run import RunConfig
+from server.cli.settings_table import render_settings_table
 from server.config import (
     DEFAULT_JWT_SECRET,
     SECTIONS,
@@ -19,7 +20,6 @@ from server.config import (
     TrainingConfig,
 )
 from server.config.renamed import RENAMED
-from server.core.settings_table import render_settings_table
 
 STRONG_SECRET = "3f9c1a7e5b2d8046" * 3  # 16 distinct characters: 192 bits by its frequencies
 SAFE_PRODUCTION: dict[str, Any] = {

@@ -3,9 +3,8 @@
 import json
 import re
 
-from server.config import SERVER_DIR, Settings
-from server.core.scopes_table import SCOPES_END, SCOPES_START, render_scopes_table
-from server.core.settings_table import (
+from server.cli.scopes_table import SCOPES_END, SCOPES_START, render_scopes_table
+from server.cli.settings_table import (
     END_MARKER,
     RENAMED_END,
     RENAMED_START,
@@ -13,6 +12,7 @@ from server.core.settings_table import (
     render_renamed_table,
     render_settings_table,
 )
+from server.config import SERVER_DIR, Settings
 from server.main import create_app
 
 README = SERVER_DIR.parent.parent / "README.md"

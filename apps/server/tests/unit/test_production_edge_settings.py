@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from uvicorn import Config
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from server.__main__ import uvicorn_options
+from server.cli.processes import uvicorn_options
 from server.config import SERVER_DIR, Settings
 from server.config.refusal import describe_settings_error
 from server.config.security import secret_entropy_bits

@@ -5,6 +5,7 @@ The password comes from `APP_NEW_USER_PASSWORD`, or is asked for twice without e
 """
 
 import argparse
+import asyncio
 import getpass
 import os
 import secrets
@@ -63,3 +64,8 @@ async def create_user_from_cli(settings: Settings, args: argparse.Namespace) -> 
     if args.generate_password:
         sys.stdout.write(f"password (shown once): {password}\n")
     return 0
+
+
+def run_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    """The `create-user` command: its exit code."""
+    return asyncio.run(create_user_from_cli(settings, args))

@@ -1,6 +1,7 @@
 """`python -m server train`: a training run in this process, with a progress bar."""
 
 import argparse
+import asyncio
 import sys
 
 from server.config import Settings
@@ -49,3 +50,8 @@ async def train_from_cli(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         sys.stdout.write(f"run {run.id} failed: {finished.error}\n")
         return 1
+
+
+def run_train(settings: Settings, args: argparse.Namespace) -> int:
+    """The `train` command: its exit code."""
+    return asyncio.run(train_from_cli(settings, args))

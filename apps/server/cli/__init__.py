@@ -1,0 +1,1 @@
+"""The command line: `python -m server`, its commands, and the generators of documents."""

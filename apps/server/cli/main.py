@@ -1,0 +1,103 @@
+"""The command line of the service (`python -m server COMMAND`): one image runs the API,
+migrations, workers, beat, training and the generators of its documents.
+
+Each command imports what it needs when it runs, so `python -m server worker` never loads
+the API and `python -m server api` never loads Celery's task modules.
+"""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from server.config import Settings
+from server.config.refusal import describe_settings_error
+
+
+def load_settings() -> Settings:
+    """The settings, or exit 2 naming each refused setting and why, never its value (no
+    traceback: pydantic's would quote the inputs, secrets included)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = ["refusing to start; the settings are invalid:", *describe_settings_error(error)]
+        sys.stderr.write("\n  ".join(lines) + "\n")
+        raise SystemExit(2) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    api = commands.add_parser("api", help="serve the HTTP API")
+    api.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    commands.add_parser("migrate", help="upgrade the database to the latest migration")
+    worker = commands.add_parser("worker", help="run a Celery worker")
+    worker.add_argument("--queues", default="inference,shadow", help="comma-separated queues")
+    worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
+    worker.add_argument("--concurrency", type=int, default=None)
+    commands.add_parser("beat", help="run the Celery beat scheduler")
+    commands.add_parser("dev", help="API, worker and beat together (make dev)")
+    train = commands.add_parser("train", help="train, gate and register a model version")
+    train.add_argument("--data", type=Path, help="CSV or JSONL with text,label[,segment]")
+    train.add_argument("--rows", type=int, help="generated tickets when no --data")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--drift", type=float, default=0.0, help="drift strength 0-1")
+    train.add_argument("--label-noise", type=float, default=0.0, help="extra mislabelled share")
+    train.add_argument("--promote", action="store_true", help="make a passing version champion")
+    train.add_argument(
+        "--if-no-champion", action="store_true", help="do nothing when a champion exists"
+    )
+    user = commands.add_parser("create-user", help="create a user (password: prompt or env)")
+    user.add_argument("--email", required=True)
+    user.add_argument("--superuser", action="store_true", help="every scope, users:admin too")
+    user.add_argument("--scopes", default="predict,jobs,models:read", help="comma-separated")
+    user.add_argument("--if-no-users", action="store_true", help="do nothing when users exist")
+    user.add_argument(
+        "--generate-password", action="store_true", help="generate one and print it once"
+    )
+    openapi = commands.add_parser("openapi", help="write the OpenAPI schema as JSON")
+    openapi.add_argument("--output", type=Path, required=True)
+    table = commands.add_parser(
+        "settings-table", help="regenerate the README tables (settings, scopes)"
+    )
+    table.add_argument("--update", type=Path, required=True, metavar="README")
+    args = parser.parse_args(argv)
+
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command in {"openapi", "settings-table"}:
+        from server.cli import docs
+
+        if args.command == "openapi":
+            docs.write_openapi(args.output)
+        else:
+            docs.update_settings_table(args.update)
+        return 0
+    if args.command == "dev":
+        from server.cli.dev import run_dev
+
+        return run_dev()
+    settings = load_settings()
+    if args.command == "train":
+        from server.cli.training import run_train
+
+        return run_train(settings, args)
+    if args.command == "create-user":
+        from server.cli.users import run_create_user
+
+        return run_create_user(settings, args)
+    from server.cli import processes
+
+    if args.command == "api":
+        processes.run_api(settings, reload=args.reload)
+    elif args.command == "migrate":
+        processes.run_migrations(settings)
+    elif args.command == "worker":
+        processes.run_worker(settings, args.queues, args.pool, args.concurrency)
+    elif args.command == "beat":
+        processes.run_beat(settings)
+    return 0
