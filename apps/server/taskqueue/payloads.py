@@ -36,8 +36,10 @@ class TaskPayload(BaseModel):
     queue: ClassVar[str]
 
     def log_repr(self) -> str:
-        """What Celery may print for these arguments: never the user's text."""
-        return type(self).__name__
+        """What Celery may print for these arguments: never the user's text (payloads that
+        carry texts print their count instead)."""
+        fields = ", ".join(f"{name}={value!r}" for name, value in self)
+        return f"{type(self).__name__}({fields})"
 
 
 class VersionRef(TaskPayload):

@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
 
 import httpx
 
@@ -50,9 +51,11 @@ def server_process(
     env: dict[str, str],
     stop_timeout_s: float = 20,
     stop_signal: int = signal.SIGTERM,
+    output: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`python -m server ARGS` with test defaults and `env`, in a process group of its own;
-    on exit the leader gets `stop_signal`, then what is left of the group is killed."""
+    on exit the leader gets `stop_signal`, then what is left of the group is killed.
+    With `output`, everything the process prints (its logs) is appended to that file."""
     environment = {
         **os.environ,
         "PYTHONPATH": str(SERVER_DIR.parent),
@@ -60,17 +63,20 @@ def server_process(
         "APP_LOG_LEVEL": "WARNING",
         **env,
     }
-    process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
-        [sys.executable, "-m", "server", *args],
-        env=environment,
-        cwd=SERVER_DIR,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        end_group(process, stop_signal, stop_timeout_s)
+    with ExitStack() as files:
+        sink = files.enter_context(output.open("ab")) if output is not None else None
+        process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
+            [sys.executable, "-m", "server", *args],
+            env=environment,
+            cwd=SERVER_DIR,
+            stdout=sink or subprocess.DEVNULL,
+            stderr=sink,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            end_group(process, stop_signal, stop_timeout_s)
 
 
 def wait_for(

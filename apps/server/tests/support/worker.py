@@ -4,6 +4,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from server.tests.support.processes import answers, server_process, wait_for
@@ -34,7 +35,7 @@ def redis_test_url() -> str | None:
 
 @contextmanager
 def celery_worker(
-    env: dict[str, str], queues: str, pool: str = "prefork"
+    env: dict[str, str], queues: str, pool: str = "prefork", output: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a worker with `APP_*` variables from `env`; stop it with a warm shutdown.
 
@@ -42,7 +43,8 @@ def celery_worker(
     (its liveness probe, up once the worker has initialized), so tests' own time budgets
     measure work, not start-up.
     """
-    with server_process(["worker", "--queues", queues, "--pool", pool], env) as process:
+    args = ["worker", "--queues", queues, "--pool", pool]
+    with server_process(args, env, output=output) as process:
         port = env.get("APP_WORKER_METRICS_PORT")
         if port:
             wait_for(answers(f"http://127.0.0.1:{port}/metrics"), process, f"worker {queues}")
