@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime
 
 import structlog
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import (
@@ -20,6 +19,7 @@ from server.core.errors import (
 from server.core.security.principal import Principal
 from server.core.security.revocation import RevocationBus, key_message
 from server.core.security.tokens import new_secret, secret_digest
+from server.database import api_key_repository as repo
 from server.database.auth_models import ApiKey, User
 from server.database.base import utcnow
 from server.schemas.auth import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeyPage
@@ -71,7 +71,7 @@ async def create_key(
         scopes=sorted(scopes),
         expires_at=expires_at,
     )
-    session.add(key)
+    repo.add_key(session, key)
     await session.commit()
     log.info("api_key.created", key_id=str(key.id), scopes=sorted(scopes))
     return key, secret
@@ -80,16 +80,13 @@ async def create_key(
 async def list_keys(
     session: AsyncSession, principal: Principal, *, limit: int, offset: int
 ) -> tuple[list[ApiKey], int]:
-    query = select(ApiKey)
+    owner = None
     if principal.owner_filter is not None:
         owner = parse_user_id(principal.owner_filter)
         if owner is None:  # a subject that is no user owns no key
             return [], 0
-        query = query.where(ApiKey.user_id == owner)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(ApiKey.created_at.desc(), ApiKey.id).limit(limit).offset(offset)
-    )
+    total = await repo.count_keys(session, owner)
+    rows = await repo.list_keys(session, owner, limit=limit, offset=offset)
     return list(rows), total
 
 
@@ -100,7 +97,7 @@ async def revoke_key(
 
     Every API process forgets the key at once (the revocation bus)."""
     _only_users(principal)
-    key = await session.get(ApiKey, key_id)
+    key = await repo.get_key(session, key_id)
     owner = principal.owner_filter
     if key is None or (owner is not None and str(key.user_id) != owner):
         raise NotFoundError("No such API key.")
@@ -139,7 +136,7 @@ async def keys_page(
 
 async def find_active_key(session: AsyncSession, secret: str) -> ApiKey | None:
     """The unrevoked, unexpired key with this secret, its last use recorded."""
-    key = await session.scalar(select(ApiKey).where(ApiKey.key_sha256 == secret_digest(secret)))
+    key = await repo.find_key_by_digest(session, secret_digest(secret))
     now = utcnow()
     if key is None or key.revoked_at is not None:
         return None

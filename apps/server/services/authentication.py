@@ -24,7 +24,7 @@ from server.core.rate_limit import FailureBudget, LeasedQuota, RateLimiter, Rate
 from server.core.security.principal import Principal
 from server.core.security.revocation import EVERYTHING, RevocationBus
 from server.core.security.tokens import InvalidTokenError, TokenCodec, secret_digest
-from server.database.auth_models import User
+from server.database import user_repository
 from server.database.session import Database
 from server.services.api_keys import find_active_key
 from server.services.credential_state import UserState, UserStates
@@ -239,7 +239,7 @@ class Authenticator:
         try:
             async with self.database.session() as session:
                 key = await find_active_key(session, secret)
-                user = await session.get(User, key.user_id) if key is not None else None
+                user = None if key is None else await user_repository.get_user(session, key.user_id)
         except (OSError, SQLAlchemyError) as exc:
             raise ServiceUnavailableError(_UNAVAILABLE) from exc
         if key is None or user is None or not user.is_active:

@@ -15,10 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from server.core.security.revocation import EVERYTHING, RevocationBus
-from server.database.auth_models import RefreshToken, User
+from server.database import refresh_token_repository, user_repository
 from server.database.base import utcnow
 from server.database.session import Database
 from server.services.users import effective_scopes
@@ -97,16 +95,11 @@ class UserStates:
         except ValueError:
             return None  # a subject that cannot be a user id
         async with self._database.session() as session:
-            user = await session.get(User, key)
+            user = await user_repository.get_user(session, key)
             if user is None or not user.is_active:
                 return None
-            revoked = await session.scalars(
-                select(RefreshToken.family_id)
-                .where(
-                    RefreshToken.user_id == key,
-                    RefreshToken.revoked_at >= utcnow() - self._session_window,
-                )
-                .distinct()
+            revoked = await refresh_token_repository.families_revoked_since(
+                session, key, utcnow() - self._session_window
             )
             return UserState(
                 generation=user.token_generation,

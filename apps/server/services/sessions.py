@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
@@ -20,6 +19,8 @@ from server.core.errors import UnauthorizedError
 from server.core.security.passwords import Passwords
 from server.core.security.revocation import RevocationBus, user_message
 from server.core.security.tokens import TokenCodec, new_secret, secret_digest
+from server.database import refresh_token_repository as repo
+from server.database import user_repository
 from server.database.auth_models import RefreshToken, User
 from server.database.base import utcnow
 from server.database.session import Database
@@ -85,22 +86,14 @@ class SessionService:
     async def rotate(self, refresh_token: str) -> TokenPair:
         now = utcnow()
         async with self.database.session() as session:
-            link = await session.scalar(
-                select(RefreshToken).where(
-                    RefreshToken.token_sha256 == secret_digest(refresh_token)
-                )
-            )
+            link = await repo.find_refresh_token(session, secret_digest(refresh_token))
             if link is None or link.revoked_at is not None or link.expires_at <= now:
                 raise UnauthorizedError(_BAD_REFRESH, error="invalid_grant")
             # Claim the link atomically: of two concurrent uses, exactly one wins.
-            claimed = await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.id == link.id, RefreshToken.used_at.is_(None))
-                .values(used_at=now)
-            )
-            user = await session.get(User, link.user_id)
-            if claimed.rowcount != 1 or user is None or not user.is_active:  # type: ignore[attr-defined]
-                await self._revoke_family(session, link.family_id, now)
+            claimed = await repo.claim_refresh_token(session, link.id, now)
+            user = await user_repository.get_user(session, link.user_id)
+            if not claimed or user is None or not user.is_active:
+                await repo.revoke_family(session, link.family_id, now)
                 await session.commit()
                 await self.revocations.publish(user_message(link.user_id))
                 log.warning("auth.refresh_reused", family_id=str(link.family_id))
@@ -113,16 +106,10 @@ class SessionService:
     async def end(self, refresh_token: str) -> None:
         """Revoke the family of `refresh_token` (unknown tokens are ignored: no oracle)."""
         async with self.database.session() as session:
-            found = (
-                await session.execute(
-                    select(RefreshToken.family_id, RefreshToken.user_id).where(
-                        RefreshToken.token_sha256 == secret_digest(refresh_token)
-                    )
-                )
-            ).first()
+            found = await repo.find_family_owner(session, secret_digest(refresh_token))
             if found is not None:
                 family, user_id = found
-                await self._revoke_family(session, family, utcnow())
+                await repo.revoke_family(session, family, utcnow())
                 await session.commit()
                 # The session's access tokens stop working on the next request, everywhere.
                 await self.revocations.publish(user_message(user_id))
@@ -137,24 +124,17 @@ class SessionService:
         expires_at: datetime,
     ) -> TokenPair:
         refresh = new_secret()
-        session.add(
+        repo.add_refresh_token(
+            session,
             RefreshToken(
                 family_id=family_id,
                 user_id=user.id,
                 token_sha256=secret_digest(refresh),
                 scopes=sorted(scopes),
                 expires_at=expires_at,
-            )
+            ),
         )
         access, ttl = self.codec.issue(
             str(user.id), scopes, generation=user.token_generation, session_id=str(family_id)
         )
         return TokenPair(access, ttl, refresh, scopes, expires_at)
-
-    @staticmethod
-    async def _revoke_family(session: AsyncSession, family_id: uuid.UUID, now: datetime) -> None:
-        await session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )

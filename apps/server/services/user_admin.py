@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import Iterable
 
 import structlog
-from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
@@ -19,7 +18,8 @@ from server.core.security.passwords import Passwords, password_problems
 from server.core.security.principal import Principal
 from server.core.security.revocation import RevocationBus, user_message
 from server.core.security.scopes import ALL_SCOPES
-from server.database.auth_models import RefreshToken, User
+from server.database import refresh_token_repository, user_repository
+from server.database.auth_models import User
 from server.database.base import utcnow
 from server.schemas.users import UserOut
 from server.services.users import get_user, user_out
@@ -36,11 +36,7 @@ def _not_yourself(principal: Principal, user: User, action: str) -> None:
 async def _revoke_everything(session: AsyncSession, user: User) -> None:
     """Refuse every access token issued so far and end every sign-in session."""
     user.token_generation = user.token_generation + 1
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    await refresh_token_repository.revoke_user_tokens(session, user.id, utcnow())
 
 
 async def update_user(
@@ -92,7 +88,7 @@ async def delete_user(
     """Delete the user with its API keys and sessions (the database cascades)."""
     user = await get_user(session, user_id)
     _not_yourself(principal, user, "delete")
-    await session.execute(delete(User).where(User.id == user.id))
+    await user_repository.delete_user(session, user.id)
     await session.commit()
     await revocations.publish(user_message(user.id))
     log.info("user.deleted", user_id=str(user.id))

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Iterable
 
 import structlog
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +13,7 @@ from server.config import Settings
 from server.core.errors import ConflictError, NotFoundError, UnprocessableError
 from server.core.security.passwords import Passwords, password_problems
 from server.core.security.scopes import ALL_SCOPES
+from server.database import user_repository as repo
 from server.database.auth_models import User
 from server.database.session import Database
 from server.schemas.users import UserCreate, UserOut, UserPage
@@ -57,7 +57,7 @@ async def create_user(
     # slow await between them for another writer to commit in (SQLite refuses a write on a
     # stale snapshot).
     password_hash = await asyncio.to_thread(passwords.hash, password)
-    if await session.scalar(select(User.id).where(User.email == email)) is not None:
+    if await repo.user_id_by_email(session, email) is not None:
         raise ConflictError("A user with this e-mail already exists.")
     user = User(
         email=email,
@@ -66,7 +66,7 @@ async def create_user(
         scopes=sorted(set(scopes) & ALL_SCOPES),
         is_superuser=is_superuser,
     )
-    session.add(user)
+    repo.add_user(session, user)
     try:
         await session.commit()
     except IntegrityError as exc:  # created concurrently with the same e-mail
@@ -86,7 +86,7 @@ def parse_user_id(user_id: str) -> uuid.UUID | None:
 
 async def find_user(session: AsyncSession, user_id: str) -> User | None:
     key = parse_user_id(user_id)
-    return await session.get(User, key) if key is not None else None
+    return await repo.get_user(session, key) if key is not None else None
 
 
 async def get_user(session: AsyncSession, user_id: str) -> User:
@@ -97,14 +97,12 @@ async def get_user(session: AsyncSession, user_id: str) -> User:
 
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
-    return await session.scalar(select(User).where(User.email == normalize_email(email)))
+    return await repo.find_user_by_email(session, normalize_email(email))
 
 
 async def list_users(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[User], int]:
-    total = await session.scalar(select(func.count()).select_from(User)) or 0
-    rows = await session.scalars(
-        select(User).order_by(User.created_at, User.id).limit(limit).offset(offset)
-    )
+    total = await repo.count_users(session)
+    rows = await repo.list_users(session, limit=limit, offset=offset)
     return list(rows), total
 
 
