@@ -11,14 +11,12 @@ import os
 import secrets
 import sys
 
-from sqlalchemy import func, select
-
 from server.config import Settings
 from server.core.errors import AppError
 from server.core.logging import configure_logging
 from server.core.security.passwords import Passwords
 from server.core.security.scopes import ALL_SCOPES
-from server.database.auth_models import User
+from server.database import user_repository
 from server.database.session import Database
 from server.services.users import create_user
 
@@ -41,7 +39,7 @@ async def create_user_from_cli(settings: Settings, args: argparse.Namespace) -> 
     configure_logging(settings)
     try:
         async with Database.connect(settings) as database, database.session() as session:
-            if args.if_no_users and await session.scalar(select(func.count()).select_from(User)):
+            if args.if_no_users and await user_repository.count_users(session):
                 sys.stdout.write("users exist; nothing to do\n")
                 return 0
             password = _password(args)
