@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from types import FrameType
 
 from server.config import SERVER_DIR
 from server.taskqueue.names import BATCH, INFERENCE, SHADOW, TRAINING
@@ -43,8 +44,16 @@ def _stop(children: dict[str, subprocess.Popen[bytes]]) -> None:
             child.kill()
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def run_dev() -> int:
-    """Run every process until Ctrl-C or until one of them exits."""
+    """Run every process until Ctrl-C (or SIGTERM) or until one of them exits."""
+    # Ctrl-C must stop the group even where the shell started us with SIGINT ignored (a
+    # background job inherits that), and SIGTERM (a supervisor, `kill`) stops it the same way.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     children = {name: _start(args) for name, args in PROCESSES.items()}
     try:
         while True:

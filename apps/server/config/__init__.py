@@ -109,6 +109,7 @@ class Settings(
             trusted_hosts=self.trusted_hosts,
             cors_origins=self.cors_origins,
             forwarded_allow_ips=self.forwarded_allow_ips,
+            refresh_cookie_secure=self.refresh_cookie_secure,
         )
         if problems:
             raise ValueError("unsafe production settings: " + "; ".join(problems))

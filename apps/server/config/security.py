@@ -53,7 +53,7 @@ class SecuritySettings(BaseModel):
         True,
         description="Mark the web console's refresh and CSRF cookies `Secure` (HTTPS only, "
         "`__Secure-`/`__Host-` names). False only for plain-HTTP development on a host other "
-        "than localhost.",
+        "than localhost; refused in production.",
     )
 
     first_superuser_email: str | None = Field(
@@ -240,10 +240,19 @@ def jwt_secret_problem(secret: str) -> str | None:
 
 
 def edge_problems(
-    *, trusted_hosts: list[str], cors_origins: list[str], forwarded_allow_ips: list[str]
+    *,
+    trusted_hosts: list[str],
+    cors_origins: list[str],
+    forwarded_allow_ips: list[str],
+    refresh_cookie_secure: bool = True,
 ) -> list[str]:
     """Production refusals about who may reach the API and what it believes about them."""
     problems: list[str] = []
+    if not refresh_cookie_secure:
+        problems.append(
+            "APP_REFRESH_COOKIE_SECURE is false (the refresh cookie would travel over plain "
+            "HTTP); production serves HTTPS"
+        )
     if "*" in trusted_hosts:
         problems.append("APP_TRUSTED_HOSTS contains '*'; list the host names the API serves")
     if any(_is_local_origin(origin) for origin in cors_origins):

@@ -172,13 +172,30 @@ async def _handle_app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+def _path_pattern(template: str, operations: dict[str, Any]) -> re.Pattern[str]:
+    """A documented path as a pattern; a UUID parameter matches only a UUID, as its route's
+    `:uuid` convertor does (so `/users/me` is not taken for `/users/{user_id}`)."""
+    uuids = {
+        parameter["name"]
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter.get("in") == "path" and parameter.get("schema", {}).get("format") == "uuid"
+    }
+    return re.compile(
+        "^" + re.sub(r"\{([^/}]+)\}", lambda m: _UUID if m[1] in uuids else "[^/]+", template) + "$"
+    )
+
+
 def _allowed_methods(app: FastAPI, path: str) -> str | None:
     """Every method documented for `path`, across routes (Starlette names only the first's)."""
     table = getattr(app.state, "allowed_methods_table", None)
     if table is None:
         table = [
-            (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$"), methods)
-            for template, methods in app.openapi()["paths"].items()
+            (_path_pattern(template, operations), operations)
+            for template, operations in app.openapi()["paths"].items()
         ]
         app.state.allowed_methods_table = table
     allowed = {m.upper() for regex, methods in table if regex.match(path) for m in methods}

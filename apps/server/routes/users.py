@@ -50,7 +50,7 @@ async def create_user(
 
 
 @router.patch(
-    "/{user_id}",
+    "/{user_id:uuid}",
     summary="Change a user; disabling or a new password revokes its credentials (users:admin)",
     responses=problem_responses(404, 409, 422),
 )
@@ -76,7 +76,7 @@ async def update_user(
 
 
 @router.delete(
-    "/{user_id}",
+    "/{user_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a user with its API keys and sessions (users:admin)",
     responses=problem_responses(404, 409),
@@ -89,7 +89,7 @@ async def delete_user(
 
 
 @router.delete(
-    "/{user_id}/sessions",
+    "/{user_id:uuid}/sessions",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Sign a user out everywhere: every token of it stops working (users:admin)",
     responses=problem_responses(404),

@@ -34,6 +34,7 @@ from server.tests.unit.test_config import SAFE_PRODUCTION, make
         ),
         ({"cors_origins": ["http://[::1]:8080"]}, "APP_CORS_ORIGINS lists a localhost"),
         ({"forwarded_allow_ips": "*"}, "APP_FORWARDED_ALLOW_IPS contains '\\*'"),
+        ({"refresh_cookie_secure": False}, "APP_REFRESH_COOKIE_SECURE is false"),
     ],
 )
 def test_production_refuses_weak_edge_settings(override: dict[str, Any], named: str) -> None:
