@@ -57,9 +57,10 @@ revision: ## Autogenerate a migration: make revision m="add users"
 	$(RUN) alembic revision --autogenerate -m "$(m)"
 
 # Server test processes (pytest-xdist, whole files per process, each with its own Redis
-# database). One by default: on two cores `-n 2` made the unit suite slower (42 s vs 16 s).
-# More cores: make test TEST_WORKERS=4
-TEST_WORKERS ?= 0
+# database). Two by default: the suite waits on processes, brokers and databases much of
+# the time, so on two cores -n 2 halves it (9:25 -> 4:41 with coverage). One process:
+# make test TEST_WORKERS=0; more cores: TEST_WORKERS=4.
+TEST_WORKERS ?= 2
 
 .PHONY: test
 test: install client-install ## Server suite with coverage (fails under 90%), then the client's

@@ -21,15 +21,17 @@ def xdist_worker_index() -> int:
 def redis_test_url() -> str | None:
     """The test Redis of this process: tests flush it, so each xdist worker has its own.
 
-    Worker `gwN` (and a run without xdist, as `gw0`) uses database `D + N`, where `D` is
-    the database of `APP_TEST_REDIS_URL`: with `-n 2` and `/12`, databases 12 and 13.
+    Worker `gwN` (and a run without xdist, as `gw0`) uses database `D - N` (counting down,
+    since Redis has databases 0-15 and CI names the last), where `D` is the database of
+    `APP_TEST_REDIS_URL`: with `-n 2` and `/15`, databases 15 and 14.
     """
     url = os.environ.get(REDIS_TEST_URL_ENV) or None
     index = xdist_worker_index()
     if url is None or index == 0:
         return url
     parts = urlsplit(url)
-    database = int(parts.path.strip("/") or 0) + index
+    database = int(parts.path.strip("/") or 0) - index
+    assert database >= 0, f"{url}: too few Redis databases below it for {index + 1} workers"
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
