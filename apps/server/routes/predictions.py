@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Request
 
 from server.core.text import NO_NUL
 from server.routes import API_V1
-from server.routes.deps import PredictionServiceDep, Predictor, ServicesDep
+from server.routes.deps import PredictionServiceDep, Predictor, SessionDep, SettingsDep
 from server.schemas.predictions import (
     FeedbackOut,
     FeedbackRequest,
@@ -16,7 +16,7 @@ from server.schemas.predictions import (
     PredictionResponse,
 )
 from server.schemas.problem import problem_responses
-from server.services.predictions import feedback
+from server.services.predictions.feedback import record_feedback
 from server.services.predictions.service import Caller
 
 router = APIRouter(
@@ -73,14 +73,18 @@ async def predict(
 async def give_feedback(
     prediction_id: uuid.UUID,
     body: FeedbackRequest,
-    services: ServicesDep,
+    session: SessionDep,
+    settings: SettingsDep,
     principal: Predictor,
 ) -> FeedbackOut:
-    return await feedback.give_feedback(
-        services.database,
-        services.predictions.records,
-        prediction_id,
-        body,
-        services.settings.model_labels,
-        owner=principal.owner_filter,
+    prediction = await record_feedback(
+        session, prediction_id, body.label, settings.model_labels, owner=principal.owner_filter
+    )
+    assert prediction.feedback_at is not None  # noqa: S101 - set by record_feedback
+    return FeedbackOut(
+        prediction_id=prediction.id,
+        predicted_label=prediction.label,
+        label=body.label,
+        correct=prediction.label == body.label,
+        recorded_at=prediction.feedback_at,
     )

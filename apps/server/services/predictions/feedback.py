@@ -1,12 +1,5 @@
-"""Feedback: the true label of a prediction, recorded once.
+"""Feedback: the true label of a prediction, recorded once."""
 
-Predictions are written in buffered batches (`record_buffer.py`), so feedback can arrive
-before its prediction's row: this process writes its buffer at once when it holds the id,
-and an id found nowhere is looked up once more after one flush interval, the longest any
-API process keeps a record unwritten, before the answer is 404.
-"""
-
-import asyncio
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +9,6 @@ from server.core.ml_metrics import FEEDBACK
 from server.database import prediction_repository as repo
 from server.database.base import utcnow
 from server.database.serving_models import Prediction
-from server.database.session import Database
-from server.schemas.predictions import FeedbackOut, FeedbackRequest
-from server.services.predictions.record_buffer import RecordBuffer
-
-FLUSH_MARGIN_S = 0.05
-"""Time for a flush that is due to reach the database (one multi-row INSERT)."""
 
 
 async def record_feedback(
@@ -55,42 +42,3 @@ async def record_feedback(
     correct = "true" if label == prediction.label else "false"
     FEEDBACK.labels(prediction.model_name, str(prediction.version), correct).inc()
     return prediction
-
-
-async def give_feedback(
-    database: Database,
-    records: RecordBuffer,
-    prediction_id: uuid.UUID,
-    body: FeedbackRequest,
-    labels: list[str],
-    *,
-    owner: str | None,
-) -> FeedbackOut:
-    """Record the feedback of a prediction made moments ago, by this process or another."""
-    if records.holds(prediction_id):
-        await records.flush()
-    try:
-        prediction = await _record(database, prediction_id, body.label, labels, owner)
-    except NotFoundError:
-        # Another API process may still hold the record: it writes within one interval.
-        await asyncio.sleep(records.flush_s + FLUSH_MARGIN_S)
-        prediction = await _record(database, prediction_id, body.label, labels, owner)
-    assert prediction.feedback_at is not None  # noqa: S101 - set by record_feedback
-    return FeedbackOut(
-        prediction_id=prediction.id,
-        predicted_label=prediction.label,
-        label=body.label,
-        correct=prediction.label == body.label,
-        recorded_at=prediction.feedback_at,
-    )
-
-
-async def _record(
-    database: Database,
-    prediction_id: uuid.UUID,
-    label: str,
-    labels: list[str],
-    owner: str | None,
-) -> Prediction:
-    async with database.session() as session:
-        return await record_feedback(session, prediction_id, label, labels, owner=owner)

@@ -9,7 +9,6 @@ record does (the API answers 404; the client may retry).
 
 import asyncio
 import contextlib
-import uuid
 from typing import Any
 
 import structlog
@@ -40,10 +39,6 @@ class RecordBuffer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._full.wait(), timeout=self.flush_s)
             await self.flush()
-
-    def holds(self, prediction_id: uuid.UUID) -> bool:
-        """Whether the record of `prediction_id` waits here, not yet written."""
-        return any(row["id"] == prediction_id for row in self._rows)
 
     async def flush(self) -> None:
         rows, self._rows = self._rows, []

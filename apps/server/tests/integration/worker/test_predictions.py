@@ -136,25 +136,6 @@ async def test_feedback_is_recorded_once(client: httpx.AsyncClient, app: FastAPI
     assert missing.status_code == 404
 
 
-async def test_feedback_right_after_a_prediction_finds_it_in_the_buffer(stack: Settings) -> None:
-    # Records are written only when 5,000 wait or a minute passed: the feedback must not wait.
-    settings = stack.model_copy(update={"prediction_log_flush_ms": 60_000.0})
-    async with client_for(create_app(settings)) as client:
-        body = (await client.post("/api/v1/predictions", json={"texts": TEXTS[:1]})).json()
-        url = f"/api/v1/predictions/{body['predictions'][0]['id']}/feedback"
-        answer = await client.post(url, json={"label": "billing"})
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["correct"] is True
-
-
-async def test_feedback_through_another_api_process_finds_the_prediction(stack: Settings) -> None:
-    async with client_for(create_app(stack)) as first, client_for(create_app(stack)) as second:
-        body = (await first.post("/api/v1/predictions", json={"texts": TEXTS[:1]})).json()
-        url = f"/api/v1/predictions/{body['predictions'][0]['id']}/feedback"
-        answer = await second.post(url, json={"label": "billing"})
-    assert answer.status_code == 200, answer.text
-
-
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
