@@ -6,6 +6,7 @@ be enqueued because the broker is down is removed again and answered with 503: t
 retries (with the same Idempotency-Key) instead of waiting on a job nobody will run.
 """
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -55,6 +56,11 @@ async def _existing_for_key(
     if existing.request_sha256 != digest:
         raise ConflictError("This Idempotency-Key was used for a different request body.")
     return existing
+
+
+RECORD_ATTEMPTS = 5
+RECORD_RETRY_S = 0.02
+"""Pause before the next attempt to record a job, times the attempts so far."""
 
 
 async def _enqueue(celery: Celery, job_id: uuid.UUID) -> None:
@@ -111,16 +117,18 @@ async def submit_job(
             database, settings, items, owner=owner, idempotency_key=idempotency_key, digest=digest
         )
 
-    try:
-        job, created = await record()
-    except (IntegrityError, OperationalError):
-        # A concurrent request with the same key committed first (PostgreSQL: unique key;
-        # SQLite: a write on a stale snapshot). Once more, in a fresh transaction, it is seen.
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
             job, created = await record()
+            break
         except (IntegrityError, OperationalError) as exc:
-            log.warning("job.record_failed", error=type(exc).__name__)
-            raise ServiceUnavailableError("The job could not be recorded now; retry.") from exc
+            # A concurrent request with the same key committed first (PostgreSQL: unique
+            # key; SQLite: a write on a stale snapshot, which a burst of several can hit
+            # more than once). In a fresh transaction the winner's job is seen.
+            if attempt == RECORD_ATTEMPTS:
+                log.warning("job.record_failed", error=type(exc).__name__, attempts=attempt)
+                raise ServiceUnavailableError("The job could not be recorded now; retry.") from exc
+            await asyncio.sleep(RECORD_RETRY_S * attempt)
     if not created:
         return job, False
     try:
