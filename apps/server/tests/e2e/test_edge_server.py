@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,16 +62,24 @@ def api_process(env: dict[str, str], state_dir: Path) -> Iterator[tuple[str, Pat
                 process.wait()
 
 
-def clients_seen(log_path: Path, marker: str) -> list[Any]:
-    """The client address of each logged request that carried `marker` as its request id."""
-    events = [
-        json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")
-    ]
-    return [
-        event["client"]
-        for event in events
-        if event.get("event") == "http.request" and event.get("request_id") == marker
-    ]
+def clients_seen(log_path: Path, marker: str, timeout_s: float = 30) -> list[Any]:
+    """The client address of each logged request that carried `marker` as its request id.
+
+    The server logs a request just after answering it, so the line may trail the answer:
+    the log is read until it shows the request (or `timeout_s` passes)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        events = [
+            json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")
+        ]
+        seen = [
+            event["client"]
+            for event in events
+            if event.get("event") == "http.request" and event.get("request_id") == marker
+        ]
+        if seen or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.05)
 
 
 # Linux answers on all of 127.0.0.0/8: connecting from 127.0.0.2 makes the test a proxy.
