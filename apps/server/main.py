@@ -71,6 +71,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(settings.gc_young_threshold, middle, oldest)
     await services.revocations.start()
+    await services.plan_changes.start()
     if await ensure_first_superuser(services.database, settings, services.passwords):
         log.info("app.superuser_created", email=settings.first_superuser_email)
     log.info("app.started", env=settings.env, version=__version__)

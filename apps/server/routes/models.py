@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from server.routes import API_V1
-from server.routes.deps import ModelsReader, ModelsWriter, SessionDep
+from server.routes.deps import ModelsReader, ModelsWriter, PlanCacheDep, SessionDep
 from server.schemas.models import (
     AliasMove,
     AliasName,
@@ -17,7 +17,7 @@ from server.schemas.models import (
     VersionSummary,
 )
 from server.schemas.problem import problem_responses
-from server.services import registry
+from server.services import registry, traffic
 
 router = APIRouter(
     prefix=f"{API_V1}/models", tags=["models"], responses=problem_responses(401, 403, 429)
@@ -87,11 +87,13 @@ async def set_alias(
     name: NamePath,
     alias: AliasName,
     body: AliasUpdate,
+    *,
     session: SessionDep,
     principal: ModelsWriter,
+    plans: PlanCacheDep,
 ) -> AliasMove:
-    previous = await registry.set_alias(
-        session, name, alias, body.version, actor=principal.user_id, reason=body.reason
+    previous = await traffic.move_alias(
+        session, plans, name, alias, body.version, actor=principal.user_id, reason=body.reason
     )
     return AliasMove(alias=alias, version=body.version, previous_version=previous)
 
@@ -102,10 +104,14 @@ async def set_alias(
     responses=problem_responses(404, 409, 422),
 )
 async def rollback(
-    name: NamePath, body: Rollback, session: SessionDep, principal: ModelsWriter
+    name: NamePath,
+    body: Rollback,
+    session: SessionDep,
+    principal: ModelsWriter,
+    plans: PlanCacheDep,
 ) -> AliasMove:
-    current, previous = await registry.rollback_alias(
-        session, name, actor=principal.user_id, reason=body.reason, alias=body.alias
+    current, previous = await traffic.roll_back_alias(
+        session, plans, name, body.alias, actor=principal.user_id, reason=body.reason
     )
     return AliasMove(alias=body.alias, version=previous, previous_version=current)
 

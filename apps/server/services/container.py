@@ -12,6 +12,7 @@ from celery import Celery
 from fastapi import FastAPI
 
 from server.config import Settings
+from server.core.broadcast import Broadcast
 from server.core.rate_limit import Backoff, LoginGuard, RateLimiter, build_rate_limiter
 from server.core.security.passwords import Passwords
 from server.core.security.revocation import RevocationBus, build_revocation_bus
@@ -21,6 +22,7 @@ from server.services.authentication import Authenticator
 from server.services.health import Check, readiness_checks
 from server.services.predictions.service import PredictionService
 from server.services.sessions import SessionService
+from server.services.traffic import build_plan_bus
 from server.taskqueue.celery_app import create_celery
 from server.taskqueue.results import create_result_waiter
 
@@ -36,6 +38,7 @@ class AppServices:
     rate_limiter: RateLimiter
     login_guard: LoginGuard
     revocations: RevocationBus
+    plan_changes: Broadcast
     authenticator: Authenticator
     sessions: SessionService
 
@@ -53,6 +56,8 @@ class AppServices:
         revocations = build_revocation_bus(
             settings.redis_url, channel=f"{settings.app_name}:revocations"
         )
+        # Promotions, rollbacks and traffic policies reach every API process's plan at once.
+        plan_changes = build_plan_bus(settings)
         return cls(
             settings=settings,
             database=database,
@@ -63,6 +68,7 @@ class AppServices:
                 database,
                 celery,
                 create_result_waiter(settings, poll_s=settings.result_poll_s),
+                plan_changes,
             ),
             passwords=passwords,
             rate_limiter=rate_limiter,
@@ -77,6 +83,7 @@ class AppServices:
                 free_per_address=settings.login_address_free_failures,
             ),
             revocations=revocations,
+            plan_changes=plan_changes,
             authenticator=Authenticator(settings, database, codec, rate_limiter, revocations),
             sessions=SessionService(settings, database, passwords, codec, revocations),
         )
@@ -84,6 +91,7 @@ class AppServices:
     async def aclose(self) -> None:
         """Drain and close in dependency order: services first, the pool last."""
         await self.revocations.aclose()
+        await self.plan_changes.aclose()
         await self.rate_limiter.aclose()
         await self.predictions.aclose()
         await self.database.dispose()

@@ -3,6 +3,12 @@
 A routing key (the user id, or `X-Routing-Key`) is hashed into one of 100 buckets; buckets
 below the challenger's weight go to the challenger. The same key therefore always meets
 the same version while the policy stands, and raising the weight only moves more buckets.
+
+Each API process caches the serving plan (`PlanCache`). Every change to it (an alias moved
+by a promotion or a rollback, a new traffic policy) is announced on the plan bus, a
+`Broadcast` on Redis pub/sub: every API process drops its plan at once, and its next
+prediction reads the new one. Without Redis (the embedded default, one API process) the bus
+is in memory. The plan's time-to-live stays as the fallback for missed messages.
 """
 
 import asyncio
@@ -13,6 +19,8 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.config import Settings
+from server.core.broadcast import EVERYTHING, Broadcast, build_broadcast
 from server.core.errors import UnprocessableError
 from server.database import traffic_repository as repo
 from server.database.serving_models import TrafficPolicy
@@ -108,7 +116,7 @@ async def describe_policy(session: AsyncSession, model_name: str) -> TrafficPoli
 async def update_policy(
     session: AsyncSession, plans: "PlanCache", model_name: str, body: TrafficPolicyIn, actor: str
 ) -> TrafficPolicyOut:
-    """Store the policy and apply it in this process now (others within the plan TTL)."""
+    """Store the policy and apply it in every API process now."""
     await set_policy(
         session,
         model_name,
@@ -116,8 +124,63 @@ async def update_policy(
         shadow_sample=body.shadow_sample,
         actor=actor,
     )
-    plans.invalidate()
+    await plans.announce_change(model_name)
     return await describe_policy(session, model_name)
+
+
+async def move_alias(
+    session: AsyncSession,
+    plans: "PlanCache",
+    model_name: str,
+    alias: str,
+    version: int,
+    *,
+    actor: str,
+    reason: str,
+) -> int | None:
+    """Promote: point `alias` at `version`, served by every API process from its next
+    prediction on; returns the version it pointed at before, if any."""
+    previous = await registry.set_alias(
+        session, model_name, alias, version, actor=actor, reason=reason
+    )
+    await plans.announce_change(model_name)
+    return previous
+
+
+async def roll_back_alias(
+    session: AsyncSession,
+    plans: "PlanCache",
+    model_name: str,
+    alias: str,
+    *,
+    actor: str,
+    reason: str,
+) -> tuple[int, int]:
+    """Move `alias` back to its previous version in every API process now: (from, to)."""
+    moved = await registry.rollback_alias(
+        session, model_name, actor=actor, reason=reason, alias=alias
+    )
+    await plans.announce_change(model_name)
+    return moved
+
+
+def plan_channel(settings: Settings) -> str:
+    """The pub/sub channel on which serving-plan changes are announced."""
+    return f"{settings.app_name}:serving-plans"
+
+
+def build_plan_bus(settings: Settings) -> Broadcast:
+    """Redis pub/sub when Redis is configured (every API process hears it), else in memory."""
+    return build_broadcast(settings.redis_url, plan_channel(settings))
+
+
+async def announce_plan_change(settings: Settings, model_name: str) -> None:
+    """Announce a change made outside an API process (a training run promoting its model)."""
+    bus = build_plan_bus(settings)
+    try:
+        await bus.publish(model_name)
+    finally:
+        await bus.aclose()
 
 
 async def load_plan(database: Database, model_name: str) -> ServingPlan:
@@ -140,28 +203,41 @@ class PlanCache:
     One reload at a time, in the background, while requests keep the plan they have:
     without this, every request in flight when the TTL expires queried the database at
     once (measured: a latency spike every TTL under load). Only the very first load, or
-    one after `invalidate()`, is awaited.
+    one after `invalidate()`, is awaited. A change announced on `bus` (by any process)
+    invalidates the plan, so the TTL only bounds how long a missed message goes unnoticed.
     """
 
-    def __init__(self, database: Database, model_name: str, ttl_s: float) -> None:
-        self.database, self.model_name, self.ttl_s = database, model_name, ttl_s
+    def __init__(self, database: Database, model_name: str, ttl_s: float, bus: Broadcast) -> None:
+        self.database, self.model_name, self.ttl_s, self.bus = database, model_name, ttl_s, bus
         self._plan: ServingPlan | None = None
         self._loaded_at = 0.0
+        # Counts invalidations: a reload that began before one must not store its stale plan.
+        self._generation = 0
         self._lock = asyncio.Lock()
         self._refresh: asyncio.Task[None] | None = None
+        bus.subscribe(self._on_change)
+
+    async def announce_change(self, model_name: str) -> None:
+        """Tell every API process (this one before returning) that the plan changed."""
+        await self.bus.publish(model_name)
+
+    def _on_change(self, message: str) -> None:
+        if message in (EVERYTHING, self.model_name):
+            self.invalidate()
 
     async def _reload(self) -> None:
+        generation = self._generation
         plan = await load_plan(self.database, self.model_name)
-        self._plan, self._loaded_at = plan, time.monotonic()
+        if generation == self._generation:
+            self._plan, self._loaded_at = plan, time.monotonic()
 
     async def get(self) -> ServingPlan:
-        if self._plan is None:
+        while self._plan is None:  # again if invalidated while loading
             async with self._lock:
                 if self._plan is None:
                     await self._reload()
-        elif time.monotonic() - self._loaded_at > self.ttl_s and self._refresh is None:
+        if time.monotonic() - self._loaded_at > self.ttl_s and self._refresh is None:
             self._refresh = asyncio.get_running_loop().create_task(self._background_reload())
-        assert self._plan is not None  # noqa: S101 - loaded above
         return self._plan
 
     async def _background_reload(self) -> None:
@@ -173,7 +249,7 @@ class PlanCache:
             self._refresh = None
 
     def invalidate(self) -> None:
-        self._plan = None
+        self._plan, self._generation = None, self._generation + 1
 
     async def aclose(self) -> None:
         if self._refresh is not None:

@@ -31,7 +31,7 @@ from server.database.base import utcnow
 from server.database.registry_models import ModelVersion, RunStatus, TrainingRun
 from server.database.session import Database
 from server.schemas.training import TrainingRunCreate, TrainingRunOut
-from server.services import registry
+from server.services import registry, traffic
 from server.taskqueue.payloads import TrainPayload
 from server.taskqueue.publisher import publish
 
@@ -328,6 +328,8 @@ async def execute_run(
     if not result.passed:
         store.delete(result.name, result.version)
     await _record_result(database, run_id, result, params)
+    if result.passed and params.promote:
+        await traffic.announce_plan_change(settings, result.name)
     log.info(
         "training.run_finished", run_id=str(run_id), passed=result.passed, model_version=version
     )

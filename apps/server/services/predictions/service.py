@@ -18,6 +18,7 @@ from celery import Celery
 from pydantic import ValidationError
 
 from server.config import Settings
+from server.core.broadcast import Broadcast
 from server.core.errors import GatewayTimeoutError, ServiceUnavailableError, UnprocessableError
 from server.core.ml_metrics import INFERENCE_WAIT
 from server.database.session import Database
@@ -67,10 +68,15 @@ class PredictResult:
 
 class PredictionService:
     def __init__(
-        self, settings: Settings, database: Database, celery: Celery, waiter: ResultWaiter
+        self,
+        settings: Settings,
+        database: Database,
+        celery: Celery,
+        waiter: ResultWaiter,
+        plan_bus: Broadcast,
     ) -> None:
         self.settings, self.celery, self.waiter = settings, celery, waiter
-        self.plans = PlanCache(database, settings.model_name, settings.serving_plan_ttl_s)
+        self.plans = PlanCache(database, settings.model_name, settings.serving_plan_ttl_s, plan_bus)
         self.records = RecordBuffer(
             database, settings.prediction_log_flush_ms / 1000, settings.prediction_log_max_buffer
         )

@@ -2,10 +2,12 @@
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import ConflictError
 from server.services import registry
+from server.services.container import services_of
 from server.tests.support.auth import ADMIN_ID
 
 MODEL = "ticket-triage"
@@ -162,3 +164,21 @@ async def test_unknown_model_versions_are_404(client: httpx.AsyncClient) -> None
     response = await client.get("/api/v1/models/nope/versions")
     assert response.status_code == 404
     assert response.json()["detail"] == "There is no model named 'nope'."
+
+
+@pytest.mark.usefixtures("three_versions")
+async def test_promote_and_rollback_change_the_serving_plan_of_this_process_at_once(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    plans = services_of(app).predictions.plans
+    plans.ttl_s = 3600.0  # only the alias routes themselves can refresh the plan
+    assert (await promote(client, 1)).status_code == 200
+    assert (champion := (await plans.get()).champion) is not None
+    assert champion.version == 1
+    assert (await promote(client, 2)).status_code == 200
+    assert (champion := (await plans.get()).champion) is not None
+    assert champion.version == 2
+    rollback = await client.post(f"/api/v1/models/{MODEL}/rollback", json={"reason": "bad"})
+    assert rollback.status_code == 200
+    assert (champion := (await plans.get()).champion) is not None
+    assert champion.version == 1

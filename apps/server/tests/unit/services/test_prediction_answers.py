@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from server.core.broadcast import MemoryBroadcast
 from server.database.session import Database
 from server.services.predictions.service import PredictionService, Ticket
 from server.services.traffic import ServedVersion
@@ -39,6 +40,7 @@ async def _score(make_settings: SettingsFactory, tmp_path: Path, answer: dict[st
         Database.from_settings(settings),
         AnsweringWorker(results, answer),  # type: ignore[arg-type]
         create_result_waiter(settings, poll_s=0.01),
+        MemoryBroadcast(),
     )
     try:
         return await service._score(VERSION, [Ticket("my invoice is wrong", None, "u")])
