@@ -66,7 +66,16 @@ class WorkerSettings(BaseModel):
         None, description="Commit the image was built from; recorded in every artifact."
     )
     worker_metrics_port: int = Field(
-        9100, ge=0, le=65535, description="Port of a worker's own /metrics endpoint; 0: none."
+        9100,
+        ge=0,
+        le=65535,
+        description="Port of a worker's own /metrics endpoint and /livez probe; 0: none.",
+    )
+    worker_dead_consumer_exit_s: float = Field(
+        15.0,
+        gt=0,
+        description="Seconds a worker whose consumer stopped on an error may take to shut "
+        "down before it exits with status 1 (its /livez fails at once).",
     )
     beat_schedule_path: Path = Field(
         SERVER_DIR / "var" / "celerybeat-schedule",

@@ -10,6 +10,8 @@ from celery import signals
 from server.config import Settings
 from server.core.logging import configure_logging
 from server.taskqueue.celery_app import create_celery
+from server.worker import prefork_fix
+from server.worker.liveness import ConsumerGuard
 from server.worker.metrics import start_metrics_server
 from server.worker.schedule import beat_schedule
 
@@ -18,9 +20,19 @@ celery = create_celery(settings, include_tasks=True)
 celery.conf.beat_schedule = beat_schedule(settings)
 
 
+prefork_fix.install()
+guard = ConsumerGuard(settings.worker_dead_consumer_exit_s)
+
+
 @signals.worker_init.connect
-def _serve_metrics(**_: Any) -> None:
-    start_metrics_server(settings)
+def _serve_metrics(sender: Any = None, **_: Any) -> None:
+    guard.attach(sender)  # a worker whose consumer died fails liveness, then exits
+    start_metrics_server(settings, lambda: guard.alive)
+
+
+@signals.worker_shutting_down.connect
+def _shutdown_requested(**_: Any) -> None:
+    guard.shutdown_requested()
 
 
 @signals.task_prerun.connect

@@ -2,22 +2,34 @@
 
 The prefork pool's children write samples to prometheus-client's multiprocess directory
 (set by `python -m server worker` before anything imports the client); the main process
-serves the aggregate on `worker_metrics_port`, which is also the worker's liveness probe.
+serves the aggregate on `worker_metrics_port`, with the worker's liveness probe on
+`/livez` (see liveness.py).
 """
 
 import os
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import redis
 import structlog
 from celery import signals
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
-from prometheus_client import start_http_server as serve_registry
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    make_wsgi_app,
+    multiprocess,
+)
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from server.config import Settings
 from server.core.metrics import ProcessGroupCollector, multiprocess_dir
+from server.worker.liveness import with_liveness
 from server.worker.metrics_collectors import GpuCollector, QueueDepthCollector
 
 log = structlog.get_logger(__name__)
@@ -34,8 +46,9 @@ TASK_RETRIES = Counter("worker_task_retries_total", "Task retries requested.", [
 _started: dict[str, float] = {}
 
 
-def start_metrics_server(settings: Settings) -> None:
-    """Serve every pool process's samples on `worker_metrics_port` (main process only)."""
+def start_metrics_server(settings: Settings, alive: Callable[[], bool]) -> None:
+    """Serve every pool process's samples on `worker_metrics_port` (main process only), and
+    `alive()` on `/livez`."""
     if not settings.worker_metrics_port:
         return
     registry: CollectorRegistry | None = None
@@ -44,8 +57,21 @@ def start_metrics_server(settings: Settings) -> None:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         register_sampled(registry, settings, directory)
-    serve_registry(settings.worker_metrics_port, addr=settings.host, registry=registry or REGISTRY)
+    app = with_liveness(make_wsgi_app(registry or REGISTRY), alive)
+    server = make_server(
+        settings.host,
+        settings.worker_metrics_port,
+        app,
+        ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     log.info("worker.metrics_serving", port=settings.worker_metrics_port)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Scrapes and probes are not worth a log line each."""
 
 
 def register_sampled(registry: CollectorRegistry, settings: Settings, directory: Path) -> None:
