@@ -55,11 +55,24 @@ class ServingSettings(BaseModel):
     jobs_stuck_after_s: int = Field(
         120, ge=1, description="A job still queued this long is enqueued again by the sweeper."
     )
+    jobs_lease_s: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a worker holds a running batch job without renewing its lease "
+        "(it renews at every chunk and every third of this); past it, the sweeper takes the "
+        "job back.",
+    )
     jobs_sweep_interval_s: int = Field(
-        60, ge=1, description="How often beat runs the sweeper of stuck batch jobs."
+        10,
+        ge=1,
+        description="How often beat runs the sweeper of stuck batch jobs. A job whose worker "
+        "died runs again within `jobs_lease_s` + this (40 s by default).",
     )
     jobs_max_attempts: int = Field(
-        3, ge=1, description="Deliveries of one batch job before it is failed."
+        3,
+        ge=1,
+        description="Runs of one batch job (each delivery that takes it, also after its "
+        "worker died) before it is failed.",
     )
     worker_heartbeat_s: float = Field(
         10.0, gt=0, description="How often a worker process refreshes models and heartbeat."

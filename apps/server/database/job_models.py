@@ -4,6 +4,10 @@ Inputs are stored in chunks written with the job in one transaction, so an accep
 has everything it needs before any task exists. A worker scores a chunk and commits its
 results in one statement; a job resumed after a crash skips scored chunks, so every item
 is scored once.
+
+A running job carries a lease (`lease_owner` until `lease_expires_at`) that its runner
+renews as it works; a job whose lease ran out lost its worker and is taken back by the
+sweeper (see services/job_runner.py).
 """
 
 import enum
@@ -32,6 +36,7 @@ class BatchJob(Base):
         UniqueConstraint("owner", "idempotency_key"),
         Index("ix_batch_jobs_status_enqueued", "status", "enqueued_at"),
         Index("ix_batch_jobs_owner_created", "owner", "created_at"),
+        Index("ix_batch_jobs_status_lease", "status", "lease_expires_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -60,6 +65,15 @@ class BatchJob(Base):
     enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(
+        String(32), doc="Token of the run holding the job; None when nobody runs it."
+    )
+    lease_task_id: Mapped[str | None] = mapped_column(
+        String(64), doc="The task (delivery) of that run: its redelivery may take over at once."
+    )
+    lease_expires_at: Mapped[datetime | None] = mapped_column(
+        doc="When the lease runs out unless its holder renews it."
+    )
 
 
 class BatchJobChunk(Base):

@@ -1,7 +1,8 @@
 """Batch jobs: accept (idempotently), run chunk by chunk on a worker, stream the results.
 
 The job row and its input chunks are committed before the task is sent, and beat's
-sweeper re-sends jobs left `queued`, so an accepted job is never lost. A job that cannot
+sweeper re-sends jobs left `queued` (and takes back running jobs whose worker died, see
+job_runner.py), so an accepted job is never lost. A job that cannot
 be enqueued because the broker is down is removed again and answered with 503: the client
 retries (with the same Idempotency-Key) instead of waiting on a job nobody will run.
 """
@@ -10,8 +11,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import timedelta
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import structlog
@@ -26,17 +26,14 @@ from server.database import job_repository as repo
 from server.database.base import utcnow
 from server.database.job_models import BatchJob, JobStatus
 from server.database.session import Database
-from server.services import registry
 from server.services.job_inputs import JobItem
-from server.taskqueue.payloads import JobPayload, ScoredBatch
+from server.taskqueue.payloads import JobPayload
 from server.taskqueue.publisher import publish
 
 log = structlog.get_logger(__name__)
 
 RESULT_COLUMNS = ("position", "id", "label", "confidence", "version")
 FINISHED = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
-Scorer = Callable[[int, str, list[str]], ScoredBatch]
-"""(version, manifest sha256, texts) -> the worker's scored batch, labels chosen by the model."""
 
 
 def request_digest(items: Sequence[JobItem]) -> str:
@@ -63,7 +60,8 @@ RECORD_RETRY_S = 0.02
 """Pause before the next attempt to record a job, times the attempts so far."""
 
 
-async def _enqueue(celery: Celery, job_id: uuid.UUID) -> None:
+async def enqueue_job(celery: Celery, job_id: uuid.UUID) -> None:
+    """Send the task that runs the job (503 when the broker is unreachable)."""
     await publish(celery, JobPayload(job_id=job_id))
 
 
@@ -132,7 +130,7 @@ async def submit_job(
     if not created:
         return job, False
     try:
-        await _enqueue(celery, job.id)
+        await enqueue_job(celery, job.id)
     except ServiceUnavailableError:
         async with database.session() as session:
             await repo.delete_job(session, job.id)
@@ -200,73 +198,3 @@ def _line(fmt: str, index: int, item_id: Any, result: dict[str, Any]) -> str:
             (index, identifier, result["label"], result["confidence"], result["version"])
         )
     return json.dumps({"position": index, "id": item_id, **result}) + "\n"
-
-
-async def run_job(
-    database: Database, settings: Settings, job_id: uuid.UUID, score: Scorer
-) -> JobStatus:
-    """Score every unscored chunk (worker side); resumes where a killed attempt stopped."""
-    async with database.session() as session:
-        job = await repo.get_job(session, job_id)
-        if job is None or job.status in FINISHED:
-            return job.status if job else JobStatus.failed
-        job.attempts += 1
-        if job.attempts > settings.jobs_max_attempts:
-            job.status, job.finished_at = JobStatus.failed, utcnow()
-            job.error = f"gave up after {job.attempts - 1} attempts that did not finish"
-            await session.commit()
-            return job.status
-        if job.version is None:
-            champion = await registry.served_versions(session, job.model_name)
-            if "champion" not in champion:
-                job.status, job.error = JobStatus.failed, "no model version is promoted"
-                job.finished_at = utcnow()
-                await session.commit()
-                return job.status
-            job.version = champion["champion"][0]
-        job.status, job.started_at = JobStatus.running, job.started_at or utcnow()
-        await session.commit()
-        version, sha = job.version, (await _version_sha(session, job))
-    for position in range(job.chunks):
-        async with database.session() as session:
-            status = await repo.job_status(session, job_id)
-            if status is JobStatus.cancelled:
-                return status
-            chunk = await repo.load_chunk(session, job_id, position)
-            if chunk.results is not None:
-                continue  # scored by an earlier attempt
-            batch = score(version, sha, chunk.texts)
-            chunk.results = [
-                {**item.model_dump(exclude={"oov_rate"}), "version": batch.version}
-                for item in batch.items
-            ]
-            await repo.add_processed(session, job_id, len(batch.items))
-            await session.commit()  # the chunk and the count together, or neither
-    async with database.session() as session:
-        job = await repo.load_job(session, job_id)
-        if job.status is JobStatus.running:
-            job.status, job.finished_at = JobStatus.succeeded, utcnow()
-        await session.commit()
-        return job.status
-
-
-async def _version_sha(session: AsyncSession, job: BatchJob) -> str:
-    model = await registry.require_model(session, job.model_name)
-    assert job.version is not None  # noqa: S101 - pinned above
-    return (await registry.require_version(session, model, job.version)).sha256
-
-
-async def sweep_stuck_jobs(database: Database, celery: Celery, settings: Settings) -> int:
-    """Send again every job still queued after `jobs_stuck_after_s`; returns how many."""
-    cutoff = utcnow() - timedelta(seconds=settings.jobs_stuck_after_s)
-    async with database.session() as session:
-        stuck = await repo.list_stuck_jobs(session, cutoff)
-        for job in stuck:
-            job.enqueued_at = utcnow()
-        ids = [job.id for job in stuck]
-        # Commit before sending: a worker that picks a job up at once must not meet this
-        # transaction still open (SQLite refuses a write on a snapshot older than a commit).
-        await session.commit()
-    for job_id in ids:
-        await _enqueue(celery, job_id)
-    return len(ids)

@@ -1,7 +1,9 @@
 """Batch job tasks: run a job (queue `batch`), beat's sweeper of stuck jobs, and the purge
 of raw prediction inputs."""
 
-from server.services import jobs
+from celery import current_task
+
+from server.services import job_runner
 from server.services.predictions.records import purge_inputs
 from server.taskqueue.payloads import JobPayload, PurgePayload, ScoredBatch, SweepPayload
 from server.worker.celery_worker import celery, settings
@@ -17,10 +19,17 @@ def _score(version: int, sha256: str, texts: list[str]) -> ScoredBatch:
 
 @payload_task(celery, JobPayload, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_job_task(payload: JobPayload) -> str:
-    """Score a batch job chunk by chunk. A process killed mid-job hands it back to the broker
-    (late ack); the next attempt skips the chunks already committed."""
+    """Score a batch job chunk by chunk under the job's lease. A pool process killed mid-job
+    hands the message back to the broker (late ack) and its redelivery takes over at once; a
+    whole worker that died is noticed by its lapsed lease and the sweeper sends the job again.
+    Either way the next run skips the chunks already committed."""
+    task_id = getattr(getattr(current_task, "request", None), "id", None)
     state = serving_state(settings)
-    status = state.run(lambda database: jobs.run_job(database, settings, payload.job_id, _score))
+    status = state.run(
+        lambda database: job_runner.run_job(
+            database, settings, payload.job_id, _score, task_id=task_id
+        )
+    )
     return status.value
 
 
@@ -34,7 +43,8 @@ def purge_inputs_task(payload: PurgePayload) -> int:
 
 @payload_task(celery, SweepPayload, ignore_result=True)
 def sweep_jobs_task(payload: SweepPayload) -> int:
-    """Enqueue again the jobs still waiting in `queued` (beat runs this periodically)."""
+    """Send again jobs whose worker died (lapsed lease) or still waiting in `queued` (beat
+    runs this every `jobs_sweep_interval_s`)."""
     return serving_state(settings).run(
-        lambda database: jobs.sweep_stuck_jobs(database, celery, settings)
+        lambda database: job_runner.sweep_stuck_jobs(database, celery, settings)
     )

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
-from server.services import jobs
+from server.services import job_runner
 from server.tests.integration.services.test_jobs_service import promoted_model, scorer
 from server.tests.support.apps import build_app, client_for
 from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
@@ -54,7 +54,7 @@ async def test_ids_that_look_like_formulas_are_escaped_in_the_csv(
         submitted = await client.post("/api/v1/jobs", json={"items": items})
         assert submitted.status_code == 202, submitted.text
         job_id = uuid.UUID(submitted.json()["id"])
-        status = await jobs.run_job(database, settings, job_id, scorer(settings))
+        status = await job_runner.run_job(database, settings, job_id, scorer(settings))
         assert status.value == "succeeded"
         response = await client.get(f"/api/v1/jobs/{job_id}/results", params={"format": "csv"})
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.agents.artifacts.store import LocalArtifactStore
 from server.config import Settings
 from server.database.models import BatchJob, BatchJobChunk, JobStatus
-from server.services import jobs, training
+from server.services import job_runner, jobs, training
 from server.services.job_inputs import JobItem
 from server.taskqueue.celery_app import create_celery
 from server.taskqueue.payloads import ScoredBatch
@@ -41,7 +41,7 @@ def celery(settings: Settings) -> Celery:
     return create_celery(settings)  # the embedded broker: tasks are sent, nobody consumes
 
 
-def scorer(settings: Settings) -> jobs.Scorer:
+def scorer(settings: Settings) -> job_runner.Scorer:
     cache = ClassifierCache(LocalArtifactStore(settings.artifact_root), size=2)
 
     def score(version: int, sha256: str, texts: list[str]) -> ScoredBatch:
@@ -66,7 +66,7 @@ async def test_a_job_is_scored_chunk_by_chunk(
     )
     assert created
     assert job.chunks == 3
-    status = await jobs.run_job(database, settings, job.id, scorer(settings))
+    status = await job_runner.run_job(database, settings, job.id, scorer(settings))
     assert status is JobStatus.succeeded
     lines = [line async for line in await jobs.stream_results(database, job.id, "ann", "csv")]
     assert lines[0] == '"position","id","label","confidence","version"\r\n'
@@ -86,7 +86,7 @@ async def test_a_resumed_job_skips_what_an_earlier_attempt_committed(
         chunk = await session.get_one(BatchJobChunk, (job.id, 0))
         chunk.results = marker
         await session.commit()
-    await jobs.run_job(database, settings, job.id, scorer(settings))
+    await job_runner.run_job(database, settings, job.id, scorer(settings))
     async with database.session() as session:
         first = await session.get_one(BatchJobChunk, (job.id, 0))
         done = await session.get_one(BatchJob, job.id)
@@ -104,7 +104,7 @@ async def test_cancelled_and_exhausted_jobs_stop(
     async with database.session() as session:
         await jobs.cancel_job(session, cancelled.id, "ann")
     assert (
-        await jobs.run_job(database, settings, cancelled.id, scorer(settings))
+        await job_runner.run_job(database, settings, cancelled.id, scorer(settings))
         is JobStatus.cancelled
     )
 
@@ -115,7 +115,9 @@ async def test_cancelled_and_exhausted_jobs_stop(
         row = await session.get_one(BatchJob, tired.id)
         row.attempts = settings.jobs_max_attempts
         await session.commit()
-    assert await jobs.run_job(database, settings, tired.id, scorer(settings)) is JobStatus.failed
+    assert (
+        await job_runner.run_job(database, settings, tired.id, scorer(settings)) is JobStatus.failed
+    )
 
 
 async def test_without_a_champion_the_job_fails_clearly(
@@ -124,7 +126,9 @@ async def test_without_a_champion_the_job_fails_clearly(
     job, _ = await jobs.submit_job(
         database, celery, settings, ITEMS, owner="ann", idempotency_key=None
     )
-    assert await jobs.run_job(database, settings, job.id, scorer(settings)) is JobStatus.failed
+    assert (
+        await job_runner.run_job(database, settings, job.id, scorer(settings)) is JobStatus.failed
+    )
     async with database.session() as session:
         assert (await session.get_one(BatchJob, job.id)).error == "no model version is promoted"
 

@@ -20,7 +20,7 @@ from server.config import Settings
 from server.database.base import utcnow
 from server.database.models import BatchJob, JobStatus
 from server.main import create_app
-from server.services import jobs
+from server.services import job_runner
 from server.tests.support.apps import client_for
 from server.tests.support.models import ModelCache
 from server.tests.support.serving import broker_backends, install_version, serving_stack
@@ -175,7 +175,7 @@ async def test_the_sweeper_sends_stuck_jobs_again(client: httpx.AsyncClient, app
         job = await session.get_one(BatchJob, uuid.UUID(response.json()["id"]))
         job.status, job.enqueued_at = JobStatus.queued, utcnow() - timedelta(hours=1)
         await session.commit()
-    sent = await jobs.sweep_stuck_jobs(
+    sent = await job_runner.sweep_stuck_jobs(
         app.state.services.database, app.state.services.celery, app.state.services.settings
     )
     assert sent == 1
