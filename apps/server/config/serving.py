@@ -43,7 +43,11 @@ class ServingSettings(BaseModel):
         5000, ge=1, description="Buffered prediction records that force a write."
     )
     serving_plan_ttl_s: float = Field(
-        2.0, ge=0, description="Seconds an API process reuses the versions and traffic split."
+        2.0,
+        ge=0,
+        description="Seconds an API process reuses the versions and traffic split. A "
+        "promotion, rollback or traffic change empties every process's plan at once (Redis "
+        "pub/sub); this lifetime matters only if that message is lost.",
     )
     jobs_max_rows: int = Field(100_000, ge=1, description="Most items in one batch job.")
     jobs_max_upload_bytes: int = Field(

@@ -10,7 +10,7 @@ from celery import signals
 from server.config import Settings
 from server.core.logging import configure_logging
 from server.taskqueue.celery_app import create_celery
-from server.worker import prefork_fix
+from server.worker import reconnect_fixes
 from server.worker.liveness import ConsumerGuard
 from server.worker.metrics import start_metrics_server
 from server.worker.schedule import beat_schedule
@@ -20,7 +20,7 @@ celery = create_celery(settings, include_tasks=True)
 celery.conf.beat_schedule = beat_schedule(settings)
 
 
-prefork_fix.install()
+reconnect_fixes.install()
 guard = ConsumerGuard(settings.worker_dead_consumer_exit_s)
 
 

@@ -4,8 +4,6 @@ The test runs a Redis server of its own on a free port, so stopping it touches n
 """
 
 import asyncio
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,42 +17,11 @@ from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port
 from server.tests.support.models import ModelCache
 from server.tests.support.processes import STARTUP_BUDGET_S
+from server.tests.support.redis_server import REDIS_SERVER, start_redis, stop
 from server.tests.support.serving import install_version, stack_settings, worker_env
 from server.tests.support.worker import celery_worker
 
-REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs the redis-server binary")
-
-
-def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
-    assert REDIS_SERVER is not None
-    process = subprocess.Popen(  # noqa: S603 - a fixed system binary
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-            str(directory),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            return process
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
