@@ -1,6 +1,8 @@
-"""`make dev`'s supervisor: API, worker and beat start together and stop together, and a
-test that fails while they run leaves none of them behind."""
+"""`make dev`'s supervisor: API, worker and beat start together and stop together, a
+worker that dies is started again, and a test that fails while they run leaves none of
+them behind."""
 
+import os
 import signal
 import subprocess
 import time
@@ -66,6 +68,33 @@ def test_dev_runs_three_processes_and_ctrl_c_stops_them_all(tmp_path: Path) -> N
         dev.send_signal(signal.SIGINT)
         assert dev.wait(timeout=STOP_BUDGET_S) == 0
         wait_until_gone(children)
+
+
+def command_line(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except FileNotFoundError:
+        return []
+
+
+def worker_child(supervisor: int) -> int | None:
+    workers = [pid for pid in children_of(supervisor) if "worker" in command_line(pid)]
+    return workers[0] if workers else None
+
+
+def test_dev_starts_again_a_worker_that_died(tmp_path: Path) -> None:
+    port = free_port()
+    with (
+        provision_database("sqlite", tmp_path) as database,
+        server_process(["dev"], dev_env(tmp_path, database.settings.database_url, port)) as dev,
+    ):
+        wait_until_up(f"http://127.0.0.1:{port}", dev)
+        first = worker_child(dev.pid)
+        assert first is not None
+        os.kill(first, signal.SIGKILL)  # as the OOM killer would
+        wait_for(lambda: worker_child(dev.pid) not in (None, first), dev, "a new worker")
+        assert dev.poll() is None  # the API and beat went on
+        assert len(children_of(dev.pid)) == 3
 
 
 def fail_while_dev_runs(env: dict[str, str], seen: list[int]) -> None:

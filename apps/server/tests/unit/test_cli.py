@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from server.cli.dev import HEALTHY_AFTER_S, RESTART_DELAYS_S, Restarts
 from server.cli.main import main
 from server.cli.settings_table import END_MARKER, START_MARKER, render_settings_table
 
@@ -33,3 +34,14 @@ def test_an_unknown_command_is_refused(capsys: pytest.CaptureFixture[str]) -> No
         main(["nonsense"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_dev_restarts_back_off_while_a_process_keeps_failing_and_reset_once_it_ran() -> None:
+    restarts = Restarts()
+    now = restarts.started_at
+    delays = []
+    for _ in range(len(RESTART_DELAYS_S) + 1):
+        delays.append(restarts.exited(now))
+        restarts.started(now)
+    assert delays == [*RESTART_DELAYS_S, RESTART_DELAYS_S[-1]]
+    assert restarts.exited(now + HEALTHY_AFTER_S) == RESTART_DELAYS_S[0]
