@@ -25,7 +25,16 @@ class ServingSettings(BaseModel):
         32, ge=1, description="Inference tasks one API process may have outstanding."
     )
     predict_timeout_s: float = Field(
-        5.0, gt=0, description="Seconds a prediction may wait for a worker before 504."
+        5.0,
+        gt=0,
+        description="Seconds a prediction may wait for a worker before 504; its inference "
+        "task expires then, and a worker that gets it later drops it unscored.",
+    )
+    shadow_expires_s: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a shadow scoring task may wait for a worker; older ones are "
+        "dropped, so workers coming back serve live traffic, not a backlog of shadow work.",
     )
     result_poll_s: float = Field(
         0.005, gt=0, description="Polling interval for results of the embedded broker."

@@ -24,12 +24,14 @@ async def publish(
     queue: str | None = None,
     ignore_result: bool = True,
     task_id: str | None = None,
+    expires_s: float | None = None,
 ) -> str:
     """Publish `payload` to its task without blocking the event loop; returns the task id.
 
     Tasks whose outcome lives in the database (training runs, jobs) ignore Celery's result
     backend, so publishing touches nothing but the broker. The arguments are logged by
-    Celery as `payload.log_repr()`, never with the texts they carry.
+    Celery as `payload.log_repr()`, never with the texts they carry. With `expires_s`, a
+    worker that receives the task later than that discards it unrun (work nobody awaits).
     """
     name = payload.task
     target = queue or payload.queue
@@ -42,6 +44,7 @@ async def publish(
             headers=dict(headers or {}),
             ignore_result=ignore_result,
             task_id=task_id,
+            expires=expires_s,
             argsrepr="()",
             kwargsrepr=payload.log_repr(),
             retry=True,

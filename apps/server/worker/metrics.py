@@ -34,7 +34,11 @@ from server.worker.metrics_collectors import GpuCollector, QueueDepthCollector
 
 log = structlog.get_logger(__name__)
 
-TASKS = Counter("worker_tasks_total", "Tasks finished, by outcome.", ["task", "outcome"])
+TASKS = Counter(
+    "worker_tasks_total",
+    "Tasks finished or dropped unrun (`expired`, `revoked`), by outcome.",
+    ["task", "outcome"],
+)
 TASK_DURATION = Histogram(
     "worker_task_duration_seconds",
     "Time a task ran in a worker process.",
@@ -95,6 +99,16 @@ def _task_finished(task_id: str, task: Any, state: str | None = None, **_: Any) 
     TASKS.labels(name, (state or "unknown").lower()).inc()
     if started is not None:
         TASK_DURATION.labels(name).observe(time.perf_counter() - started)
+
+
+@signals.task_revoked.connect
+def _task_dropped(sender: Any = None, expired: bool = False, **_: Any) -> None:
+    # Runs where the message is received (the main process): an expired task (its caller
+    # gave up) or a revoked one is discarded without running.
+    name = getattr(sender, "name", "unknown")
+    outcome = "expired" if expired else "revoked"
+    TASKS.labels(name, outcome).inc()
+    log.info("task.dropped", task=name, outcome=outcome)
 
 
 @signals.task_retry.connect

@@ -166,6 +166,9 @@ class PredictionService:
                 headers=batch_headers(tickets),
                 ignore_result=False,
                 task_id=task_id,
+                # Nobody awaits the answer past the timeout: a worker that gets the task
+                # later (it was down, the queue was long) drops it instead of scoring it.
+                expires_s=self.settings.predict_timeout_s,
             )
         except BaseException:
             handle.discard()
@@ -190,6 +193,7 @@ class PredictionService:
                 meta=[meta] * len(texts),
             ),
             headers={"request_id": caller.request_id or "", "user_id": caller.user},
+            expires_s=self.settings.shadow_expires_s,
         )
 
     def _in_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
