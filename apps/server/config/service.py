@@ -69,6 +69,12 @@ class ServiceSettings(BaseModel):
     database_pool_timeout_s: float = Field(
         5.0, gt=0, description="Seconds to wait for a pooled connection."
     )
+    database_busy_timeout_ms: int = Field(
+        5000,
+        ge=0,
+        description="SQLite: how long a write waits for another connection's write lock "
+        "before the request answers 503 with Retry-After.",
+    )
     readiness_timeout_s: float = Field(
         2.0, gt=0, description="Seconds each readiness check may take before it fails."
     )
