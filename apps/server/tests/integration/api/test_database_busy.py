@@ -8,9 +8,10 @@ connection taken.
 
 import asyncio
 import sqlite3
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,48 @@ async def test_sqlite_locked_by_another_writer_answers_503_and_recovers(
 
         recovered = await feedback(http, prediction_id)
         assert recovered.status_code == 200, recovered.text
+
+
+@contextmanager
+def busy_writer(path: str) -> Iterator[list[int]]:
+    """Another process writing all the time, as `make dev`'s worker and beat do: short
+    transactions holding the write lock most of the time. Yields its commit count."""
+    commits = [0]
+    stop = threading.Event()
+
+    def write() -> None:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+        try:
+            while not stop.is_set():
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute("UPDATE users SET full_name = full_name")
+                stop.wait(0.02)  # work done while holding the lock
+                connection.execute("COMMIT")
+                commits[0] += 1
+                stop.wait(0.002)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield commits
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+async def test_sequential_feedback_beside_a_busy_writer_never_fails(
+    sqlite_database: ProvisionedDatabase, tmp_path: Path
+) -> None:
+    settings = settings_on(sqlite_database, tmp_path)
+    ids = await predictions(settings, 40)
+    async with api(settings) as http:
+        with busy_writer(sqlite_file(settings)) as commits:
+            answers = [await feedback(http, prediction_id) for prediction_id in ids]
+    statuses = [answer.status_code for answer in answers]
+    assert statuses == [200] * len(ids), [a.text for a in answers if a.status_code != 200][:3]
+    assert commits[0] > 0  # the writer did hold the lock meanwhile
 
 
 @pytest.fixture(scope="module", params=[postgres_param()])
