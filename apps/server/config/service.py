@@ -52,6 +52,13 @@ class ServiceSettings(BaseModel):
     log_json: bool | None = Field(
         None, description="JSON log lines; unset means JSON in production, console elsewhere."
     )
+    log_repeat_window_s: float = Field(
+        10.0,
+        ge=0,
+        description="A warning repeated (same event and key fields) within this many seconds "
+        "is logged once; the next line that passes carries a `suppressed` count of those "
+        "left out. Errors are never suppressed; 0 logs every warning.",
+    )
     metrics_multiproc_dir: Path = Field(
         SERVER_DIR / "var" / "metrics",
         description="Directory for prometheus-client multiprocess files (API with workers > "
