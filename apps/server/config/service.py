@@ -52,6 +52,13 @@ class ServiceSettings(BaseModel):
     log_json: bool | None = Field(
         None, description="JSON log lines; unset means JSON in production, console elsewhere."
     )
+    log_repeat_window_s: float = Field(
+        10.0,
+        ge=0,
+        description="A warning repeated (same event and key fields) within this many seconds "
+        "is logged once; the next line that passes carries a `suppressed` count of those "
+        "left out. Errors are never suppressed; 0 logs every warning.",
+    )
     metrics_multiproc_dir: Path = Field(
         SERVER_DIR / "var" / "metrics",
         description="Directory for prometheus-client multiprocess files (API with workers > "
@@ -68,6 +75,12 @@ class ServiceSettings(BaseModel):
     database_max_overflow: int = Field(10, ge=0, description="Extra connections under load.")
     database_pool_timeout_s: float = Field(
         5.0, gt=0, description="Seconds to wait for a pooled connection."
+    )
+    database_busy_timeout_ms: int = Field(
+        5000,
+        ge=0,
+        description="SQLite: how long a write waits for another connection's write lock "
+        "before the request answers 503 with Retry-After.",
     )
     readiness_timeout_s: float = Field(
         2.0, gt=0, description="Seconds each readiness check may take before it fails."

@@ -51,6 +51,13 @@ class ServingSettings(BaseModel):
     prediction_log_max_buffer: int = Field(
         5000, ge=1, description="Buffered prediction records that force a write."
     )
+    feedback_wait_ms: float = Field(
+        1000.0,
+        ge=0,
+        description="Beyond one flush interval, how long feedback for a prediction made "
+        "moments ago waits for its record, which another API process may still buffer "
+        "(covers a slow write and clock skew between processes).",
+    )
     serving_plan_ttl_s: float = Field(
         2.0,
         ge=0,

@@ -1,7 +1,8 @@
 """One error shape for the whole API: RFC 9457 problem details.
 
 Services raise `AppError` subclasses (no HTTP types leak into them); `register_error_handlers`
-maps those, Starlette's `HTTPException` and request validation errors to
+maps those, Starlette's `HTTPException`, request validation errors and a busy database
+(`database_busy.py`: 503 with Retry-After, on SQLite and PostgreSQL alike) to
 `application/problem+json`. Unexpected exceptions are turned into a 500 problem by the
 request middleware, which logs the traceback and never returns it.
 """
@@ -12,10 +13,17 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from server.core.database_busy import RETRY_AFTER_S, busy_reason
+
+log = structlog.get_logger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:problem-type:"
@@ -227,7 +235,24 @@ async def _handle_validation_error(request: Request, exc: Exception) -> JSONResp
     )
 
 
+async def _handle_database_error(request: Request, exc: Exception) -> JSONResponse:
+    reason = busy_reason(exc)
+    if reason is None:
+        raise exc  # a fault, not a busy database: the request middleware answers 500
+    log.warning("database.busy", reason=reason, error=type(exc).__name__)
+    return problem_response(
+        request,
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        f"The database is busy ({reason}); retry shortly.",
+        slug="database-busy",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+        extra={"retry_after": RETRY_AFTER_S},
+    )
+
+
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _handle_app_error)
+    app.add_exception_handler(DBAPIError, _handle_database_error)
+    app.add_exception_handler(PoolTimeoutError, _handle_database_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)

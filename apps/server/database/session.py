@@ -1,6 +1,15 @@
-"""The async engine and session factory, built once per process from Settings."""
+"""The async engine and session factory, built once per process from Settings.
+
+SQLite (the embedded default) is shared by the API, the worker and beat, so it is set up
+for concurrent use on every connection: WAL (readers never wait for the writer), a busy
+timeout (a writer waits for another's lock instead of failing at once), and sessions that
+will write can take the write lock when they begin (`Database.session(writes=True)`): a
+transaction that reads first and writes later cannot wait for the lock, SQLite fails it at
+once. A write still blocked after the timeout answers 503 (`core/database_busy.py`).
+"""
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,8 +28,14 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.config import Settings
 
+WRITE_LOCK_OPTION = "sqlite_begin_immediate"
+"""Execution option of the engine behind write sessions: their SQLite transactions begin
+IMMEDIATE, taking the write lock (waiting up to the busy timeout) before the first read."""
 
-def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+
+def _sqlite_pragmas(
+    busy_timeout_ms: int, dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry
+) -> None:
     # Python's sqlite3 driver opens transactions lazily and breaks SAVEPOINT semantics; take
     # transaction control away from it and let SQLAlchemy emit BEGIN itself (see _sqlite_begin).
     dbapi_connection.isolation_level = None
@@ -28,12 +43,13 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -59,7 +75,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        pragmas = functools.partial(_sqlite_pragmas, settings.database_busy_timeout_ms)
+        event.listen(engine.sync_engine, "connect", pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
@@ -70,6 +87,10 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        # The same pool; only SQLite's BEGIN differs (see _sqlite_begin).
+        self.writing_sessionmaker = async_sessionmaker(
+            engine.execution_options(**{WRITE_LOCK_OPTION: True}), expire_on_commit=False
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
@@ -87,8 +108,11 @@ class Database:
             await database.dispose()
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessionmaker() as session:
+    async def session(self, *, writes: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session; with `writes`, for a transaction that reads, then writes what it read
+        (on SQLite it waits for the write lock up front instead of failing midway)."""
+        maker = self.writing_sessionmaker if writes else self.sessionmaker
+        async with maker() as session:
             yield session
 
     async def ping(self) -> None:

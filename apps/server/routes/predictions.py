@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Request
 
 from server.core.text import NO_NUL
 from server.routes import API_V1
-from server.routes.deps import PredictionServiceDep, Predictor, SessionDep, SettingsDep
+from server.routes.deps import PredictionServiceDep, Predictor
 from server.schemas.predictions import (
     FeedbackOut,
     FeedbackRequest,
@@ -16,7 +16,6 @@ from server.schemas.predictions import (
     PredictionResponse,
 )
 from server.schemas.problem import problem_responses
-from server.services.predictions.feedback import record_feedback
 from server.services.predictions.service import Caller
 
 router = APIRouter(
@@ -73,12 +72,12 @@ async def predict(
 async def give_feedback(
     prediction_id: uuid.UUID,
     body: FeedbackRequest,
-    session: SessionDep,
-    settings: SettingsDep,
+    service: PredictionServiceDep,
     principal: Predictor,
 ) -> FeedbackOut:
-    prediction = await record_feedback(
-        session, prediction_id, body.label, settings.model_labels, owner=principal.owner_filter
+    # Feedback may follow its prediction at once: a record not written yet is waited for.
+    prediction = await service.record_feedback(
+        prediction_id, body.label, owner=principal.owner_filter
     )
     assert prediction.feedback_at is not None  # noqa: S101 - set by record_feedback
     return FeedbackOut(

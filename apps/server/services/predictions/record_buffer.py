@@ -3,12 +3,14 @@
 Under load, one INSERT per request would cost a database round trip per prediction; the
 buffer writes every `flush_s` (or sooner when `max_rows` wait) in one multi-row INSERT.
 The price: records of the last moments are lost if the process is killed (a clean shutdown
-flushes them), and feedback for a prediction can arrive a few milliseconds before its
-record does (the API answers 404; the client may retry).
+flushes them), and a record reaches the database up to one interval after its prediction
+was answered; feedback that arrives sooner asks the buffer to write at once (`write_now`),
+or waits for another process's buffer (`feedback.py`).
 """
 
 import asyncio
 import contextlib
+import uuid
 from typing import Any
 
 import structlog
@@ -23,12 +25,16 @@ class RecordBuffer:
     def __init__(self, database: Database, flush_s: float, max_rows: int) -> None:
         self.database, self.flush_s, self.max_rows = database, flush_s, max_rows
         self._rows: list[dict[str, Any]] = []
+        self._unwritten: set[uuid.UUID] = set()
+        """Ids of the records waiting here or being written now."""
+        self._writing = asyncio.Lock()
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         self._rows.extend(rows)
+        self._unwritten.update(row["id"] for row in rows)
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())
         if len(self._rows) >= self.max_rows:
@@ -40,16 +46,28 @@ class RecordBuffer:
                 await asyncio.wait_for(self._full.wait(), timeout=self.flush_s)
             await self.flush()
 
+    def holds(self, prediction_id: uuid.UUID) -> bool:
+        """Whether the record of `prediction_id` waits here or is being written now."""
+        return prediction_id in self._unwritten
+
+    async def write_now(self, prediction_id: uuid.UUID) -> None:
+        """Once this returns, the record of `prediction_id` is written if it was held here."""
+        if self.holds(prediction_id):
+            await self.flush()  # after a write in progress, whose rows may hold the id
+
     async def flush(self) -> None:
-        rows, self._rows = self._rows, []
-        self._full.clear()
-        if not rows:
-            return
-        try:
-            await write_records(self.database, rows)
-        except Exception:  # keep serving; say loudly what was lost
-            self.dropped += len(rows)
-            log.exception("predictions.log_write_failed", rows=len(rows))
+        async with self._writing:  # one write at a time: `write_now` waits for the current
+            rows, self._rows = self._rows, []
+            self._full.clear()
+            if not rows:
+                return
+            try:
+                await write_records(self.database, rows)
+            except Exception:  # keep serving; say loudly what was lost
+                self.dropped += len(rows)
+                log.exception("predictions.log_write_failed", rows=len(rows))
+            finally:
+                self._unwritten.difference_update(row["id"] for row in rows)
 
     async def aclose(self) -> None:
         if self._task is not None:

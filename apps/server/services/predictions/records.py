@@ -1,6 +1,8 @@
 """Turning scored batches into prediction records, and writing records in bulk."""
 
 import hashlib
+import secrets
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +29,26 @@ class Scored:
     """Share of the text's word tokens unknown to the model."""
 
 
+def new_prediction_id() -> uuid.UUID:
+    """A UUID version 7 (RFC 9562): 48 bits of Unix time in ms, then random bits.
+
+    The time it carries tells how long ago the prediction was made, so feedback knows
+    whether its record may still wait in some API process's buffer (`feedback.py`); and
+    ids that grow with time keep inserts at the end of the primary key's index.
+    """
+    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 9562 variant
+    return uuid.UUID(int=value)
+
+
+def issued_at(prediction_id: uuid.UUID) -> float | None:
+    """When `new_prediction_id` made this id (Unix seconds); None for any other kind of id."""
+    if prediction_id.version != 7:
+        return None
+    return (prediction_id.int >> 80) / 1000
+
+
 def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -35,7 +57,7 @@ def scored_items(batch: ScoredBatch) -> list[Scored]:
     """A worker's answer, one `Scored` (with a fresh prediction id) per text."""
     return [
         Scored(
-            id=uuid.uuid4(),
+            id=new_prediction_id(),
             label=item.label,
             confidence=item.confidence,
             probabilities=item.probabilities,

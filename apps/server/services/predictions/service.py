@@ -21,7 +21,9 @@ from server.config import Settings
 from server.core.broadcast import Broadcast
 from server.core.errors import GatewayTimeoutError, ServiceUnavailableError, UnprocessableError
 from server.core.ml_metrics import INFERENCE_WAIT
+from server.database.serving_models import Prediction
 from server.database.session import Database
+from server.services.predictions import feedback
 from server.services.predictions.batcher import BatcherOverloadedError, MicroBatcher
 from server.services.predictions.record_buffer import RecordBuffer
 from server.services.predictions.records import Scored, record, scored_items
@@ -75,7 +77,8 @@ class PredictionService:
         waiter: ResultWaiter,
         plan_bus: Broadcast,
     ) -> None:
-        self.settings, self.celery, self.waiter = settings, celery, waiter
+        self.settings, self.database = settings, database
+        self.celery, self.waiter = celery, waiter
         self.plans = PlanCache(database, settings.model_name, settings.serving_plan_ttl_s, plan_bus)
         self.records = RecordBuffer(
             database, settings.prediction_log_flush_ms / 1000, settings.prediction_log_max_buffer
@@ -150,6 +153,20 @@ class PredictionService:
         if shadow is not None:
             self._in_background(self._shadow(shadow, list(texts), caller))
         return PredictResult(plan.model_name, scored[0].version, scored)
+
+    async def record_feedback(
+        self, prediction_id: uuid.UUID, label: str, *, owner: str | None
+    ) -> Prediction:
+        """The true label of a prediction, even one answered moments ago (`feedback.py`)."""
+        return await feedback.give_feedback(
+            self.database,
+            self.records,
+            prediction_id,
+            label,
+            self.settings.model_labels,
+            owner=owner,
+            wait_s=self.settings.feedback_wait_ms / 1000,
+        )
 
     async def _score(self, served: ServedVersion, tickets: list[Ticket]) -> list[Scored]:
         task_id = self.waiter.new_task_id()

@@ -121,6 +121,8 @@ class TransactionalDatabase(Database):
         self.sessionmaker = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        # Inside the test's transaction there is no BEGIN to make IMMEDIATE.
+        self.writing_sessionmaker = self.sessionmaker
 
     async def dispose(self) -> None:
         """The engine belongs to the fixture, which disposes of it."""
