@@ -161,6 +161,7 @@ async def run_job(
                 return status
     finally:
         keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)  # its session closed first
     return await lease.end(JobStatus.succeeded)
 
 
