@@ -11,6 +11,8 @@ Beat's sweeper re-queues and sends again a running job whose lease ran out (its 
 died: SIGKILL, OOM kill, node loss) and a queued job nobody picked up. A message that comes
 back late (Redis's visibility timeout) finds the job finished or leased to another run and
 does nothing. A redelivery of the very message whose pool process died takes over at once.
+Expiries are read from each process's clock: workers and beat need synchronized clocks
+(NTP), which a lease of tens of seconds tolerates with room to spare.
 """
 
 import asyncio
@@ -159,6 +161,7 @@ async def run_job(
                 return status
     finally:
         keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)  # its session closed first
     return await lease.end(JobStatus.succeeded)
 
 
