@@ -9,7 +9,7 @@ folder (`logs/`), kept by pytest after the run for a post-mortem.
 import itertools
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,10 +104,11 @@ class ChaosStack:
             self.api_key = created.json()["key"]
 
     @contextmanager
-    def api(self, **extra: str) -> Iterator[LiveServer]:
-        """An API process (`python -m server api`), up (its liveness answers)."""
+    def api(self, extra: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+        """An API process (`python -m server api`), up (its liveness answers); `extra`:
+        more `APP_*` variables."""
         name, port = self._name("api"), free_port()
-        env = self.env(name, APP_HOST="127.0.0.1", APP_PORT=str(port), **extra)
+        env = self.env(name, APP_HOST="127.0.0.1", APP_PORT=str(port), **(extra or {}))
         base_url = f"http://127.0.0.1:{port}"
         with server_process(["api"], env, output=self.log(name)) as process:
             wait_until_up(base_url, process)
@@ -117,19 +118,23 @@ class ChaosStack:
 
     @contextmanager
     def worker(
-        self, queues: str = PREDICTION_QUEUES, **extra: str
+        self,
+        queues: str = PREDICTION_QUEUES,
+        extra: Mapping[str, str] | None = None,
+        wait: bool = True,
     ) -> Iterator[subprocess.Popen[bytes]]:
-        """A worker (`python -m server worker`), initialized (its metrics port answers)."""
+        """A worker (`python -m server worker`), initialized (its metrics port answers)
+        unless `wait` is false: then it is still starting while the API starts too."""
         name = self._name("worker")
-        env = self.env(name, APP_WORKER_METRICS_PORT=str(free_port()), **extra)
-        with celery_worker(env, queues, output=self.log(name)) as process:
+        env = self.env(name, APP_WORKER_METRICS_PORT=str(free_port()), **(extra or {}))
+        with celery_worker(env, queues, output=self.log(name), wait=wait) as process:
             yield process
 
     @contextmanager
-    def beat(self, **extra: str) -> Iterator[subprocess.Popen[bytes]]:
+    def beat(self, extra: Mapping[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
         """Celery beat (`python -m server beat`): the periodic sweeper of stuck jobs."""
-        name = self._name("beat")
-        with server_process(["beat"], self.env(name, **extra), output=self.log(name)) as process:
+        name, env = self._name("beat"), extra or {}
+        with server_process(["beat"], self.env(name, **env), output=self.log(name)) as process:
             yield process
 
     def admin(self, base_url: str) -> httpx.Client:

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ import pytest
 from server.tests.chaos.load import Load, get
 from server.tests.chaos.report import RECOVERY_BUDGET_S, ScenarioFactory, ScenarioResult
 from server.tests.chaos.stack import ChaosStack
+from server.tests.support.processes import group_members
 
 pytestmark = pytest.mark.chaos
 
@@ -45,6 +47,28 @@ def pool_children(pid: int) -> list[int]:
         ["/usr/bin/pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
     )
     return [int(line) for line in found.stdout.split()]
+
+
+def dead(pid: int) -> bool:
+    """Gone, or a zombie its parent has not reaped yet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def kill_and_wait(pids: list[int], group: int | None = None, timeout_s: float = 10) -> None:
+    """SIGKILL `pids` (or at once the whole process `group` they belong to); wait until each
+    is dead."""
+    if group is not None:
+        os.killpg(group, signal.SIGKILL)
+    for pid in pids if group is None else []:
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout_s
+    while not all(dead(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"{pids} still alive {timeout_s} s after SIGKILL"
+        time.sleep(0.01)
 
 
 def job_state(client: httpx.Client, location: str) -> dict[str, Any]:
@@ -101,8 +125,10 @@ def run_job_with_fault(
         with Load([base_url], get(location, stack.headers), think_s=POLL_THINK_S) as load:
             job, _ = wait_job(client, location, lambda j: j["processed"] >= KILL_AT, 120)
             assert KILL_AT <= job["processed"] < ITEMS, f"not killed mid-job: {job}"
-            killed_at, scored = time.monotonic(), job["processed"]
+            killed_at = time.monotonic()
             kill()
+            # What the killed process committed (a commit may land just after the signal).
+            scored = job_state(client, location)["processed"]
             after_kill()
             job, resumed = wait_job(
                 client, location, lambda j: j["processed"] > scored, RECOVERY_BUDGET_S + 15
@@ -122,17 +148,17 @@ def test_whole_worker_sigkill_mid_job(stack: ChaosStack, scenario: ScenarioFacto
     starts at once, and beat runs the sweeper."""
     with (
         scenario("1. whole worker SIGKILL mid job") as result,
-        stack.api(**BATCH_ENV) as api,
-        stack.beat(**BATCH_ENV),
         ExitStack() as fresh,
-        stack.worker("batch", **BATCH_WORKER_ENV) as first,
+        stack.worker("batch", BATCH_WORKER_ENV, wait=False) as first,
+        stack.beat(BATCH_ENV),
+        stack.api(BATCH_ENV) as api,
     ):
         run_job_with_fault(
             stack,
             result,
             api.base_url,
-            kill=lambda: os.killpg(first.pid, signal.SIGKILL),
-            after_kill=lambda: fresh.enter_context(stack.worker("batch", **BATCH_WORKER_ENV)),
+            kill=lambda: kill_and_wait(group_members(first.pid), group=first.pid),
+            after_kill=lambda: fresh.enter_context(stack.worker("batch", BATCH_WORKER_ENV)),
         )
     assert result.passed, result.failures
 
@@ -141,15 +167,14 @@ def test_pool_child_sigkill_mid_job(stack: ChaosStack, scenario: ScenarioFactory
     """The pool process scoring the job dies; the worker's main process lives on."""
     with (
         scenario("2. pool child SIGKILL mid job") as result,
-        stack.api(**BATCH_ENV) as api,
-        stack.worker("batch", **BATCH_WORKER_ENV) as worker,
+        stack.worker("batch", BATCH_WORKER_ENV, wait=False) as worker,
+        stack.api(BATCH_ENV) as api,
     ):
 
         def kill_children() -> None:
             children = pool_children(worker.pid)
             assert children, "the worker has no pool process"
-            for child in children:
-                os.kill(child, signal.SIGKILL)
+            kill_and_wait(children)
 
         run_job_with_fault(stack, result, api.base_url, kill=kill_children)
     assert result.passed, result.failures

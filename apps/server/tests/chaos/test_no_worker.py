@@ -7,6 +7,7 @@ Recovery: the new worker is initialized -> the first prediction that succeeds.
 """
 
 import time
+from contextlib import ExitStack
 
 import pytest
 
@@ -26,10 +27,13 @@ this is not quick."""
 
 
 def test_no_worker_at_all(stack: ChaosStack, scenario: ScenarioFactory) -> None:
-    with scenario("5. no worker at all") as result, stack.api() as api:
-        with stack.worker():
-            stack.set_champion(api.base_url, 1)
-            stack.wait_serving(api.base_url)
+    with scenario("5. no worker at all") as result, ExitStack() as processes:
+        last_worker = processes.enter_context(ExitStack())
+        last_worker.enter_context(stack.worker(wait=False))  # starts while the API starts
+        api = processes.enter_context(stack.api())
+        stack.set_champion(api.base_url, 1)
+        stack.wait_serving(api.base_url)
+        last_worker.close()  # a warm shutdown: the worker says goodbye; the API stays up
         gone = time.monotonic()
         with Load([api.base_url], predict(stack.headers)) as load:
             noticed, body = wait_readiness(api.base_url, lambda _, b: bool(failing_checks(b)), 40)

@@ -28,8 +28,8 @@ def test_redis_killed_and_restarted_under_load(
 ) -> None:
     with (
         scenario(f"3. Redis killed and restarted x{ROUNDS} under load") as result,
+        stack.worker(wait=False) as worker,
         stack.api() as api,
-        stack.worker() as worker,
     ):
         stack.set_champion(api.base_url, 1)
         stack.wait_serving(api.base_url)

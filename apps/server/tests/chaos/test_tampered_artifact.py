@@ -10,7 +10,7 @@ moved back to a good version -> its first answer; the slower counts.
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,11 @@ pytestmark = pytest.mark.chaos
 
 GOOD, TAMPERED = 1, 3
 WEIGHTS = "weights.npy"
+ONE_PROCESS = {"APP_WORKER_CONCURRENCY": "1"}
+"""One pool process: the one that served the version before the change is the one asked
+to score with it after (a second one would load it afresh and refuse it at load)."""
+AFTER_DETECTION_S = 5.0
+"""Load after the first refusal: the modified version must not answer again."""
 PHASE_2_S = 8.0
 """Load on the fresh worker with the tampered champion."""
 
@@ -66,21 +71,24 @@ def readiness_names_refusal(result: ScenarioResult, base_url: str, phase: str) -
 
 def test_tampered_champion_artifact(stack: ChaosStack, scenario: ScenarioFactory) -> None:
     weights = stack.artifact_root / MODEL / str(TAMPERED) / WEIGHTS
-    with scenario("6. tampered champion artifact") as result, stack.api() as api:
-        with stack.worker():
+    with scenario("6. tampered champion artifact") as result, ExitStack() as processes:
+        serving = processes.enter_context(ExitStack())
+        serving.enter_context(stack.worker(extra=ONE_PROCESS, wait=False))
+        api = processes.enter_context(stack.api())
+        with serving:
             stack.set_champion(api.base_url, GOOD)
             stack.wait_serving(api.base_url, GOOD)
             stack.set_champion(api.base_url, TAMPERED)
             stack.wait_serving(api.base_url, TAMPERED)
             with Load([api.base_url], predict(stack.headers)) as load, tampered(weights):
                 modified = time.monotonic()
-                deadline = modified + RECOVERY_BUDGET_S
-                while time.monotonic() < deadline:
+                deadline, detected = modified + RECOVERY_BUDGET_S, None
+                while detected is None and time.monotonic() < deadline:
+                    time.sleep(0.1)
                     after = [o for o in load.outcomes if o.started >= modified]
                     detected = next((o.ended for o in after if refused(o)), None)
-                    if detected is not None:
-                        break
-                    time.sleep(0.1)
+                if detected is not None:
+                    time.sleep(AFTER_DETECTION_S)
                 load.stop()
                 detected_s = float("inf") if detected is None else detected - modified
                 result.recovered(detected_s, "phase 1: tampered version refused")
@@ -88,7 +96,7 @@ def test_tampered_champion_artifact(stack: ChaosStack, scenario: ScenarioFactory
                 if detected is not None:
                     judge_refusals(result, [o for o in outcomes if o.started > detected], "phase 1")
                     readiness_names_refusal(result, api.base_url, "phase 1")
-        with tampered(weights), stack.worker():
+        with tampered(weights), stack.worker(extra=ONE_PROCESS):
             with Load([api.base_url], predict(stack.headers)) as load:
                 time.sleep(PHASE_2_S)
                 readiness_names_refusal(result, api.base_url, "phase 2")
