@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+import redis
 
 from server.tests.chaos.report import REPORT_PATH, ChaosReport, ScenarioFactory
 from server.tests.chaos.stack import ChaosStack
@@ -55,7 +56,12 @@ def chaos_report(request: pytest.FixtureRequest) -> ChaosReport:
 
 
 @pytest.fixture
-def scenario(chaos_report: ChaosReport) -> ScenarioFactory:
+def scenario(chaos_report: ChaosReport, stack: ChaosStack) -> ScenarioFactory:
+    """Each scenario starts on a running, empty Redis: nothing queued by the one before (a
+    scenario that broke with Redis down leaves it down), no heartbeats of its workers."""
+    if not stack.redis.running:
+        stack.redis.start()
+    redis.Redis.from_url(stack.redis.url()).flushall()
     return ScenarioFactory(chaos_report)
 
 
