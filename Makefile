@@ -68,6 +68,17 @@ test: install client-install ## Server suite with coverage (fails under 90%), th
 		--cov=. --cov-report=term-missing:skip-covered --cov-fail-under=90
 	$(NPM_CLIENT) run test
 
+# Fault injection on real processes (API, worker, beat) over PostgreSQL and a redis-server
+# of its own (on a free port, killed and restarted by the suite), under concurrent client
+# load. Needs APP_TEST_DATABASE_URL (a PostgreSQL admin URL: the suite creates and drops a
+# database there) and redis-server on PATH. Prints the table; fails when a scenario fails.
+.PHONY: chaos
+chaos: install ## Chaos suite: kill workers, Redis, the API on real processes; writes reports/chaos.md
+	@test -n "$${APP_TEST_DATABASE_URL:-}" || { \
+		echo 'set APP_TEST_DATABASE_URL (PostgreSQL admin URL), e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres'; exit 2; }
+	@command -v redis-server >/dev/null || { echo 'install redis-server (the suite runs its own)'; exit 2; }
+	$(RUN) pytest tests/chaos -m chaos -p no:xdist -p no:cacheprovider
+
 .PHONY: lint
 lint: install client-install ## Server: ruff, ruff format, mypy --strict, bandit; client: eslint, prettier, tsc
 	$(RUN) ruff check .

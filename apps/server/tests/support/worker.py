@@ -37,17 +37,22 @@ def redis_test_url() -> str | None:
 
 @contextmanager
 def celery_worker(
-    env: dict[str, str], queues: str, pool: str = "prefork", output: Path | None = None
+    env: dict[str, str],
+    queues: str,
+    pool: str = "prefork",
+    output: Path | None = None,
+    wait: bool = True,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a worker with `APP_*` variables from `env`; stop it with a warm shutdown.
 
     With `APP_WORKER_METRICS_PORT` in `env`, it waits until the worker serves its metrics
     (its liveness probe, up once the worker has initialized), so tests' own time budgets
-    measure work, not start-up.
+    measure work, not start-up; `wait=False` returns at once (to start other processes
+    meanwhile).
     """
     args = ["worker", "--queues", queues, "--pool", pool]
     with server_process(args, env, output=output) as process:
         port = env.get("APP_WORKER_METRICS_PORT")
-        if port:
+        if port and wait:
             wait_for(answers(f"http://127.0.0.1:{port}/metrics"), process, f"worker {queues}")
         yield process

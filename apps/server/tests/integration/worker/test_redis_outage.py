@@ -17,7 +17,7 @@ from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port
 from server.tests.support.models import ModelCache
 from server.tests.support.processes import STARTUP_BUDGET_S
-from server.tests.support.redis_server import REDIS_SERVER, start_redis, stop
+from server.tests.support.redis_server import REDIS_SERVER, RedisServer
 from server.tests.support.serving import install_version, stack_settings, worker_env
 from server.tests.support.worker import celery_worker
 
@@ -28,7 +28,8 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs the redis-se
 def stack(tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp("outage")
     port = free_port()
-    server = start_redis(port, tmp)
+    server = RedisServer(tmp, port)
+    server.start()
     try:
         with provision_database("sqlite", tmp) as database:
             settings = stack_settings("embedded", database.settings.database_url, tmp)
@@ -37,8 +38,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache) -> 
             with celery_worker(worker_env(settings), queues="inference"):
                 yield settings.model_copy(update={"predict_timeout_s": 3.0})
     finally:
-        if server.poll() is None:
-            stop(server)
+        server.stop()
 
 
 ANSWER_BUDGET_S = 30
@@ -74,7 +74,8 @@ async def test_new_work_gets_503_while_redis_is_down_and_recovers(
     assert down.status_code == 503
     assert down.headers["content-type"] == "application/problem+json"
 
-    restarted = start_redis(port, tmp_path)
+    restarted = RedisServer(tmp_path, port)
+    restarted.start()
     try:
         await until(client, "/readiness", 200)
         deadline = time.monotonic() + 30
@@ -82,4 +83,4 @@ async def test_new_work_gets_503_while_redis_is_down_and_recovers(
             assert time.monotonic() < deadline, answer.text
             await asyncio.sleep(0.5)
     finally:
-        stop(restarted)
+        restarted.stop()

@@ -26,7 +26,7 @@ from server.tests.support.apps import client_for
 from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port
 from server.tests.support.models import ModelCache
-from server.tests.support.redis_server import REDIS_SERVER, start_redis, stop
+from server.tests.support.redis_server import REDIS_SERVER, RedisServer
 from server.tests.support.serving import install_version, stack_settings, worker_env
 from server.tests.support.waiting import eventually
 from server.tests.support.worker import celery_worker
@@ -45,14 +45,15 @@ class Stack:
     folder: Path
     worker: subprocess.Popen[bytes]
     worker_log: Path
-    servers: list[subprocess.Popen[bytes]]
+    redis: RedisServer
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache) -> Iterator[Stack]:
     tmp: Path = tmp_path_factory.mktemp("restarts")
     port = free_port()
-    servers = [start_redis(port, tmp)]
+    server = RedisServer(tmp, port)
+    server.start()
     try:
         with provision_database("sqlite", tmp) as database:
             settings = stack_settings(
@@ -65,11 +66,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache) -> 
             asyncio.run(install_version(settings, model_cache, alias="champion"))
             log = tmp / "worker.log"
             with celery_worker(worker_env(settings), queues="inference", output=log) as worker:
-                yield Stack(settings, port, tmp, worker, log, servers)
+                yield Stack(settings, port, tmp, worker, log, server)
     finally:
-        for server in servers:
-            if server.poll() is None:
-                stop(server)
+        server.stop()
 
 
 async def predict(client: httpx.AsyncClient) -> int:
@@ -103,7 +102,7 @@ async def test_the_worker_serves_after_each_of_five_redis_restarts(stack: Stack)
                 await eventually(
                     partial(answers_since, statuses, seen), lambda a: any(s != 200 for s in a)
                 )
-                stack.servers.append(start_redis(stack.port, stack.folder))
+                stack.redis.start()
                 back = time.monotonic()
                 await eventually(
                     lambda: predict(client),
