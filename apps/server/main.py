@@ -75,9 +75,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if await ensure_first_superuser(services.database, settings, services.passwords):
         log.info("app.superuser_created", email=settings.first_superuser_email)
     log.info("app.started", env=settings.env, version=__version__)
+    services.lifecycle.started = True
+    restore_sigterm = services.lifecycle.drain_on_sigterm(settings.shutdown_drain_s)
     try:
         yield
     finally:
+        restore_sigterm()
+        services.lifecycle.draining = True  # stopping: not ready, whatever the cause
         await services.aclose()
         mark_worker_dead()
         log.info("app.stopped")

@@ -1,8 +1,11 @@
 """Running the service's processes: the API under uvicorn, migrations, a worker, beat."""
 
+import contextlib
 import os
 import shutil
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from server.config import SERVER_DIR, Settings
@@ -49,7 +52,37 @@ def run_api(settings: Settings, reload: bool = False) -> None:
 
     if settings.workers > 1:
         _prepare_multiprocess_metrics(settings.metrics_multiproc_dir / "api")
+        if settings.shutdown_drain_s > 0 and not reload:
+            _run_draining_workers(settings)
+            return
     uvicorn.run("server.main:create_app", **uvicorn_options(settings, reload))
+
+
+def _run_draining_workers(settings: Settings) -> None:
+    """`uvicorn.run` with several workers, except that SIGTERM reaches every worker at once.
+
+    Each worker drains on SIGTERM (`core/lifecycle.py`: readiness 503 at once, serving on for
+    `shutdown_drain_s`). uvicorn's supervisor, which alone gets the orchestrator's SIGTERM,
+    notices it only at its next check (every 0.5 s, after pinging each worker: seconds on a
+    busy node) before it signals the workers; this forwards the signal immediately.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("server.main:create_app", **uvicorn_options(settings))
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor_handler = signal.getsignal(signal.SIGTERM)  # queues it for the supervisor
+
+    def drain_workers_now(signum: int, frame: FrameType | None) -> None:
+        for process in supervisor.processes:
+            if process.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGTERM)
+        if callable(supervisor_handler):
+            supervisor_handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, drain_workers_now)
+    supervisor.run()
 
 
 def run_migrations(settings: Settings, revision: str = "head") -> None:

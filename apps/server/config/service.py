@@ -22,6 +22,13 @@ class ServiceSettings(BaseModel):
     graceful_shutdown_s: int = Field(
         20, ge=0, description="Seconds the API waits for in-flight requests on shutdown."
     )
+    shutdown_drain_s: float = Field(
+        0.0,
+        ge=0,
+        description="Seconds the API keeps serving after SIGTERM, readiness already 503 "
+        "`draining`, before it stops accepting connections and drains (`graceful_shutdown_s`): "
+        "load balancers take it out of rotation first. 0 stops at once (development).",
+    )
     gc_young_threshold: int = Field(
         50_000,
         ge=700,

@@ -95,10 +95,29 @@ class ServingSettings(BaseModel):
         "worker died) before it is failed.",
     )
     worker_heartbeat_s: float = Field(
-        10.0, gt=0, description="How often a worker process refreshes models and heartbeat."
+        1.0,
+        gt=0,
+        description="How often a worker process says it is alive (its presence beat, cheap); "
+        "one that missed three beats counts as gone, and a clean exit says goodbye at once.",
+    )
+    worker_model_refresh_s: float = Field(
+        10.0,
+        gt=0,
+        description="How often a worker process looks up the served versions in the registry "
+        "and loads new ones (a promotion is picked up without a restart).",
+    )
+    artifact_verify_interval_s: float = Field(
+        60.0,
+        gt=0,
+        description="How often a worker process re-reads the artifacts it has loaded and "
+        "checks their digests (also whenever the served versions change); a tampered one is "
+        "unloaded and refused, with the reason in its heartbeat.",
     )
     readiness_cache_s: float = Field(
-        3.0, ge=0, description="Seconds a readiness verdict on workers and models is reused."
+        1.0,
+        ge=0,
+        description="Seconds an API process reuses what it read of shared dependencies "
+        "(broker, worker presence, the champion) for readiness and for routing predictions.",
     )
     classifier_cache_size: int = Field(
         3, ge=1, description="Model versions a worker process keeps loaded."

@@ -47,6 +47,21 @@ HTTP_IN_PROGRESS = Gauge(
     multiprocess_mode="livesum",
 )
 
+# Shared downstreams as this API process last saw them (at a readiness probe): whichever
+# live process looked last gives the value. Alerts fire on these, never on readiness.
+DEPENDENCY_UP = Gauge(
+    "dependency_up",
+    "1 when a shared dependency was healthy at this API's last look (broker, workers, "
+    "model: the champion loaded by a live worker), 0 when not.",
+    ["dependency"],
+    multiprocess_mode="livemostrecent",
+)
+WORKER_PROCESSES = Gauge(
+    "worker_processes_live",
+    "Worker processes serving predictions whose heartbeat was fresh at this API's last look.",
+    multiprocess_mode="livemostrecent",
+)
+
 
 def method_label(method: str) -> str:
     """Bound the method label: an arbitrary client-sent verb becomes `other`."""

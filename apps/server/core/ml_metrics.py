@@ -61,6 +61,14 @@ MODEL_SERVING = Gauge(
     ["model", "version", "role"],
     multiprocess_mode="max",
 )
+MODEL_REFUSED = Gauge(
+    "model_artifact_refused",
+    "1 for each served model version a worker refused: its artifact failed verification at "
+    "load or at a later re-check (the reason is in the worker's log, its heartbeat and the "
+    "API's readiness body).",
+    ["model", "version"],
+    multiprocess_mode="livemax",
+)
 
 # --- monitoring reports ----------------------------------------------------------------------
 DRIFT_PSI = Gauge(

@@ -1,4 +1,4 @@
-"""Probes: liveness touches nothing; readiness checks every dependency now."""
+"""Probes: liveness touches nothing; readiness says whether this process should get traffic."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -19,22 +19,25 @@ async def health() -> Liveness:
 
 @router.get(
     "/readiness",
-    summary="Readiness: dependencies reachable",
+    summary="Readiness: this process should get traffic",
     response_model=Readiness,
-    description="Checks the database, the broker, and that the champion model is loaded in at "
-    "least one live worker: 200 with one result per check, or 503 problem details naming "
-    "the failed ones.",
+    description="200 when this process has started, is not draining and its database pool "
+    "answers; 503 problem details naming the failed check otherwise. Both carry `checks` and "
+    "`dependencies`: the broker, the workers and the champion (loaded by a live worker, or "
+    "why not, such as a refused artifact) are reported there, and as `dependency_up` "
+    "metrics, but never make readiness fail.",
     responses=problem_responses(503),
 )
 async def readiness(request: Request, services: ServicesDep) -> Readiness | JSONResponse:
     report = await check_readiness(services.readiness, services.settings.readiness_timeout_s)
     if report.status == "ok":
         return report
-    failed = [name for name, result in report.checks.items() if result.status != "ok"]
+    failed = [f"{name} ({r.error})" for name, r in report.checks.items() if r.status != "ok"]
+    body = report.model_dump(mode="json")
     return problem_response(
         request,
         503,
         f"failed checks: {', '.join(failed)}",
         slug="not-ready",
-        extra={"checks": report.model_dump(mode="json")["checks"]},
+        extra={"checks": body["checks"], "dependencies": body["dependencies"]},
     )

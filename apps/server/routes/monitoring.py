@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from server.routes import API_V1
-from server.routes.deps import MonitoringReader, SessionDep, SettingsDep
+from server.routes.deps import MonitoringReader, ServicesDep, SessionDep, SettingsDep
 from server.schemas.monitoring import DriftOut, OverviewOut, QualityOut
 from server.schemas.problem import problem_responses
 from server.services.monitoring.responses import drift_out, overview_out, quality_out
@@ -28,9 +28,9 @@ VersionQuery = Annotated[
 
 @router.get("/overview", summary="Served versions with their latest drift and quality checks")
 async def get_overview(
-    session: SessionDep, settings: SettingsDep, _: MonitoringReader
+    session: SessionDep, settings: SettingsDep, services: ServicesDep, _: MonitoringReader
 ) -> OverviewOut:
-    return await overview_out(session, settings)
+    return await overview_out(session, settings, await services.workers.view())
 
 
 @router.get(

@@ -134,6 +134,16 @@ class VersionOverviewOut(_Out):
     role: str
     drift: StoredDriftOut | None = Field(description="The latest scheduled drift check.")
     quality: StoredQualityOut | None = Field(description="The latest scheduled quality check.")
+    loaded_by: int | None = Field(
+        None,
+        description="Live worker processes serving predictions that have it loaded; null when "
+        "the workers' heartbeats could not be read.",
+    )
+    refused: list[str] = Field(
+        default_factory=list,
+        description="Why live workers refuse its artifact (e.g. a file whose digest differs "
+        "from the manifest); empty when none does.",
+    )
 
 
 class TriggerOut(_Out):

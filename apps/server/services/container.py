@@ -13,17 +13,19 @@ from fastapi import FastAPI
 
 from server.config import Settings
 from server.core.broadcast import Broadcast
+from server.core.lifecycle import Lifecycle
 from server.core.rate_limit import Backoff, LoginGuard, RateLimiter, build_rate_limiter
 from server.core.security.passwords import Passwords
 from server.core.security.revocation import RevocationBus, build_revocation_bus
 from server.core.security.tokens import TokenCodec
 from server.database.session import Database
 from server.services.authentication import Authenticator
-from server.services.health import Check, readiness_checks
+from server.services.health import ReadinessChecks, readiness_checks
 from server.services.predictions.service import PredictionService
 from server.services.sessions import SessionService
 from server.services.traffic import build_plan_bus
 from server.taskqueue.celery_app import create_celery
+from server.taskqueue.presence import WorkerPresence
 from server.taskqueue.results import create_result_waiter
 
 
@@ -32,7 +34,9 @@ class AppServices:
     settings: Settings
     database: Database
     celery: Celery
-    readiness: dict[str, Check]
+    lifecycle: Lifecycle
+    workers: WorkerPresence
+    readiness: ReadinessChecks
     predictions: PredictionService
     passwords: Passwords
     rate_limiter: RateLimiter
@@ -58,17 +62,22 @@ class AppServices:
         )
         # Promotions, rollbacks and traffic policies reach every API process's plan at once.
         plan_changes = build_plan_bus(settings)
+        lifecycle = Lifecycle()
+        workers = WorkerPresence.from_settings(settings)  # one cached view, shared
         return cls(
             settings=settings,
             database=database,
             celery=celery,
-            readiness=readiness_checks(settings, database),
+            lifecycle=lifecycle,
+            workers=workers,
+            readiness=readiness_checks(settings, database, lifecycle, workers),
             predictions=PredictionService(
                 settings,
                 database,
                 celery,
                 create_result_waiter(settings, poll_s=settings.result_poll_s),
                 plan_changes,
+                workers=workers,
             ),
             passwords=passwords,
             rate_limiter=rate_limiter,

@@ -156,5 +156,10 @@ class ScoredBatch(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    version: int = Field(ge=1, description="The version that really scored (after a fallback).")
+    version: int = Field(ge=1, description="The version that scored the texts.")
     items: list[ScoredText]
+    refused: str | None = Field(
+        None,
+        description="Set (and `items` empty) when the worker refuses the version: why, e.g. "
+        "its artifact failed verification.",
+    )

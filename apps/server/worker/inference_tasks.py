@@ -10,6 +10,7 @@ from server.services.predictions.records import record_shadow_batch
 from server.taskqueue.names import INFERENCE, SHADOW
 from server.taskqueue.payloads import PredictPayload, ScoredBatch, ShadowPayload
 from server.worker.celery_worker import celery, settings
+from server.worker.classifier_cache import ModelRefusedError
 from server.worker.scoring import delivery_queue, score
 from server.worker.serving import serving_state
 from server.worker.task_contract import payload_task
@@ -17,18 +18,25 @@ from server.worker.task_contract import payload_task
 log = structlog.get_logger(__name__)
 
 
+def _start_serving() -> None:
+    # The presence beat and the model refresh run in threads, so the child is not killed for
+    # a slow start. The beat names the queues this worker consumes (chosen by `--queues`
+    # before the pool forked): the API counts only workers that serve predictions.
+    state = serving_state(settings)
+    state.queues = sorted(celery.amqp.queues.consume_from)
+    state.beat_once()
+
+
 @signals.worker_process_init.connect
 def _load_models_at_start(**_: Any) -> None:
-    # Start the heartbeat (which loads the served versions) in each new pool process; it
-    # runs in a thread, so the child is not killed for a slow start.
-    serving_state(settings)
+    _start_serving()
 
 
 @signals.worker_init.connect
 def _solo_pool_start(sender: Any = None, **_: Any) -> None:
     # The solo pool (GPU workers) runs tasks in the main process and has no pool children.
     if "solo" in str(getattr(sender, "pool_cls", "")).lower():
-        serving_state(settings)
+        _start_serving()
 
 
 @payload_task(celery, PredictPayload, acks_late=False)
@@ -37,8 +45,13 @@ def predict_batch(payload: PredictPayload) -> ScoredBatch:
 
     Acknowledged on receipt (not late): the requests behind it time out within seconds, so
     redelivering it after a crash would only waste a worker on answers nobody awaits.
+    A version this process refuses (tampered artifact) is answered with the reason, which
+    the API passes on as a 503, never scored by another version.
     """
-    return score(payload, payload.texts, queue=delivery_queue(INFERENCE))
+    try:
+        return score(payload, payload.texts, queue=delivery_queue(INFERENCE))
+    except ModelRefusedError as exc:
+        return ScoredBatch(version=payload.version, items=[], refused=str(exc))
 
 
 @payload_task(celery, ShadowPayload, ignore_result=True)

@@ -19,6 +19,7 @@ from server.core.ml_metrics import (
     GPU_MEMORY_TOTAL,
     GPU_MEMORY_USED,
     GPU_UTILIZATION,
+    MODEL_REFUSED,
     MODEL_SERVING,
     QUEUE_MESSAGES,
 )
@@ -106,11 +107,22 @@ class GpuCollector(Collector):
 
 class ServingGauges:
     """`model_serving_info` of one pool process: 1 for each (version, role) it serves now,
-    0 for what it served before (a multiprocess gauge keeps its last value otherwise)."""
+    0 for what it served before (a multiprocess gauge keeps its last value otherwise); and
+    `model_artifact_refused`, 1 for each version it refuses, likewise."""
 
     def __init__(self, model: str) -> None:
         self.model = model
         self._shown: set[tuple[str, str]] = set()
+        self._refused: set[tuple[str, str]] = set()
+
+    def update_refused(self, refused: list[tuple[str, int]]) -> None:
+        """`refused`: (model, version) of every version this process refuses now."""
+        current = {(model, str(version)) for model, version in refused}
+        for model, version in self._refused - current:
+            MODEL_REFUSED.labels(model, version).set(0)
+        for model, version in current:
+            MODEL_REFUSED.labels(model, version).set(1)
+        self._refused = current
 
     def update(self, loaded: dict[str, int]) -> None:
         """`loaded`: role (champion, challenger) -> version loaded in this process."""

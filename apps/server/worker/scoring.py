@@ -15,7 +15,7 @@ from server.worker.serving import serving_state
 
 
 def classifier_for(model: str, version: int, sha256: str) -> TicketClassifier:
-    """This process's classifier for the version (or its newest good fallback)."""
+    """This process's classifier for the version; `ModelRefusedError` if it refuses it."""
     return serving_state(settings).classifiers.get(model, version, sha256)
 
 
@@ -27,8 +27,8 @@ def delivery_queue(default: str) -> str:
 
 
 def score(ref: VersionRef, texts: list[str], *, queue: str, shadow: bool = False) -> ScoredBatch:
-    """Score `texts` in one vectorized call with the requested (or fallback) version, and
-    count it: duration, batch size, predictions by label."""
+    """Score `texts` in one vectorized call with the requested version, and count it:
+    duration, batch size, predictions by label."""
     started = time.perf_counter()
     model, served, outcome = ref.model, str(ref.version), "error"
     try:

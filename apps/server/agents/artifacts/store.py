@@ -105,9 +105,11 @@ def read_verified(
     whose sha256 differs from `expected_manifest_sha256` (what the registry recorded), a
     listed file that is missing or differs from its digest, and any file not listed.
     """
-    if not directory.is_dir():
-        raise ArtifactNotFoundError(f"no artifact at {directory}")
+    # Messages name the version and its files, never the store's path: a refusal's reason
+    # travels to readiness and to clients.
     label = f"artifact {directory.parent.name}/{directory.name}"
+    if not directory.is_dir():
+        raise ArtifactNotFoundError(f"{label} does not exist")
     try:
         manifest_bytes = (directory / MANIFEST_FILE).read_bytes()
     except FileNotFoundError as error:

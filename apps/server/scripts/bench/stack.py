@@ -182,14 +182,16 @@ def _wait_ready(stack: Stack, timeout_s: float) -> None:
                 )
         try:
             response = httpx.get(f"{stack.base_url}/readiness", timeout=5)
-            if response.status_code == 200:
+            # Ready to measure: the API is ready and a live worker has the champion loaded.
+            model = response.json().get("dependencies", {}).get("model", {})
+            if response.status_code == 200 and model.get("status") == "ok":
                 return
             last = f"{response.status_code} {response.text[:300]}"
         except httpx.TransportError as exc:
             last = type(exc).__name__
         time.sleep(0.5)
     logs = "\n".join(f"--- {n}\n{_tail(p)}" for n, p in stack.logs.items())
-    raise StackError(f"/readiness not 200 within {timeout_s:.0f} s: {last}\n{logs}")
+    raise StackError(f"not ready with the model loaded in {timeout_s:.0f} s: {last}\n{logs}")
 
 
 @contextlib.contextmanager

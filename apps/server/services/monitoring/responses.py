@@ -6,14 +6,18 @@ from server.config import Settings
 from server.schemas.monitoring import DriftOut, ModelOverviewOut, OverviewOut, QualityOut
 from server.services.monitoring import reports
 from server.services.monitoring.overview import overview
+from server.taskqueue.presence import WorkerView
 
 
-async def overview_out(session: AsyncSession, settings: Settings) -> OverviewOut:
-    """Every served version with its latest stored drift and quality checks."""
+async def overview_out(
+    session: AsyncSession, settings: Settings, workers: WorkerView | None = None
+) -> OverviewOut:
+    """Every served version with its latest stored drift and quality checks, and what the
+    live workers make of it (`workers`: None when the heartbeats could not be read)."""
     return OverviewOut(
         retrain_trigger=settings.retrain_trigger,
         interval_s=settings.monitoring_interval_s,
-        models=[ModelOverviewOut.model_validate(m) for m in await overview(session)],
+        models=[ModelOverviewOut.model_validate(m) for m in await overview(session, workers)],
     )
 
 

@@ -7,6 +7,7 @@ event loop never blocks: publishing runs in a thread and results are awaited.
 """
 
 import asyncio
+import math
 import time
 import uuid
 from collections.abc import Coroutine, Sequence
@@ -28,8 +29,10 @@ from server.services.predictions.batcher import BatcherOverloadedError, MicroBat
 from server.services.predictions.record_buffer import RecordBuffer
 from server.services.predictions.records import Scored, record, scored_items
 from server.services.traffic import PlanCache, ServedVersion
+from server.taskqueue.heartbeat import heartbeat_max_age
 from server.taskqueue.names import INFERENCE
 from server.taskqueue.payloads import PredictPayload, RequestMeta, ScoredBatch, ShadowPayload
+from server.taskqueue.presence import WorkerPresence
 from server.taskqueue.publisher import publish
 from server.taskqueue.results import ResultWaiter, TaskFailedError
 
@@ -76,9 +79,11 @@ class PredictionService:
         celery: Celery,
         waiter: ResultWaiter,
         plan_bus: Broadcast,
+        *,
+        workers: WorkerPresence | None = None,
     ) -> None:
         self.settings, self.database = settings, database
-        self.celery, self.waiter = celery, waiter
+        self.celery, self.waiter, self.workers = celery, waiter, workers
         self.plans = PlanCache(database, settings.model_name, settings.serving_plan_ttl_s, plan_bus)
         self.records = RecordBuffer(
             database, settings.prediction_log_flush_ms / 1000, settings.prediction_log_max_buffer
@@ -113,6 +118,7 @@ class PredictionService:
             raise ServiceUnavailableError(
                 f"No version of '{plan.model_name}' is promoted yet; train one first."
             )
+        await self._check_servable(served)
         started = time.perf_counter()
         outcome = "error"
         try:
@@ -168,6 +174,21 @@ class PredictionService:
             wait_s=self.settings.feedback_wait_ms / 1000,
         )
 
+    def _unavailable(self, reason: str) -> ServiceUnavailableError:
+        retry_s = math.ceil(heartbeat_max_age(self.settings))  # when presence can change
+        return ServiceUnavailableError(
+            f"{reason}; retry shortly.", headers={"Retry-After": str(max(retry_s, 1))}
+        )
+
+    async def _check_servable(self, served: ServedVersion) -> None:
+        """503 at once, with the reason, when no worker can answer for the version (none is
+        running, or every one refused its artifact), instead of a 504 after the timeout.
+        Asks the cached view of the workers; when it is unknown, the request goes ahead."""
+        view = await self.workers.view() if self.workers is not None else None
+        reason = view.unavailable(self.settings.model_name, served.version) if view else None
+        if reason is not None:
+            raise self._unavailable(reason)
+
     async def _score(self, served: ServedVersion, tickets: list[Ticket]) -> list[Scored]:
         task_id = self.waiter.new_task_id()
         handle = self.waiter.expect(task_id)  # subscribed before the task can finish
@@ -196,6 +217,9 @@ class PredictionService:
         except ValidationError as exc:
             log.error("predictions.invalid_answer", task_id=task_id, errors=exc.error_count())
             raise TaskFailedError(task_id, "ValidationError") from exc
+        if batch.refused is not None:  # the worker refuses the version's artifact
+            model, version = self.settings.model_name, served.version
+            raise self._unavailable(f"version {version} of '{model}' is refused: {batch.refused}")
         return scored_items(batch)
 
     async def _shadow(self, served: ServedVersion, texts: list[str], caller: Caller) -> None:

@@ -35,6 +35,8 @@ def stack_settings(backend: str, database_url: str, tmp: Path, **extra: Any) -> 
         "metrics_multiproc_dir": tmp / "metrics",
         "train_default_rows": TRAIN_ROWS,
         "worker_heartbeat_s": 0.5,
+        "worker_model_refresh_s": 0.5,
+        "artifact_verify_interval_s": 1.0,
         "readiness_cache_s": 0.0,
         "serving_plan_ttl_s": 0.0,
         "worker_metrics_port": free_port(),
@@ -55,6 +57,8 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "APP_EMBEDDED_BROKER_DIR": str(settings.embedded_broker_dir),
         "APP_METRICS_MULTIPROC_DIR": str(settings.metrics_multiproc_dir),
         "APP_WORKER_HEARTBEAT_S": str(settings.worker_heartbeat_s),
+        "APP_WORKER_MODEL_REFRESH_S": str(settings.worker_model_refresh_s),
+        "APP_ARTIFACT_VERIFY_INTERVAL_S": str(settings.artifact_verify_interval_s),
         "APP_WORKER_METRICS_PORT": str(settings.worker_metrics_port),
     }
     if settings.redis_url:

@@ -508,8 +508,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: dependencies reachable
-         * @description Checks the database, the broker, and that the champion model is loaded in at least one live worker: 200 with one result per check, or 503 problem details naming the failed ones.
+         * Readiness: this process should get traffic
+         * @description 200 when this process has started, is not draining and its database pool answers; 503 problem details naming the failed check otherwise. Both carry `checks` and `dependencies`: the broker, the workers and the champion (loaded by a live worker, or why not, such as a refused artifact) are reported there, and as `dependency_up` metrics, but never make readiness fail.
          */
         get: operations["readiness_readiness_get"];
         put?: never;
@@ -682,6 +682,11 @@ export interface components {
         };
         /** CheckResult */
         CheckResult: {
+            /**
+             * Detail
+             * @description What the check found, when it passed.
+             */
+            detail?: string | null;
             /**
              * Error
              * @description Why the check failed, if it did.
@@ -1158,12 +1163,23 @@ export interface components {
          *     }
          */
         Readiness: {
-            /** Checks */
+            /**
+             * Checks
+             * @description This process: `process` (started, not draining) and `database` (its pool answers). A failed one makes readiness 503.
+             */
             checks: {
                 [key: string]: components["schemas"]["CheckResult"];
             };
             /**
+             * Dependencies
+             * @description Shared downstreams: `broker`, `workers` (live worker processes serving predictions), `model` (the champion loaded by a live worker, or why not, e.g. its artifact refused). Reported, never a reason for 503: the routes that need them answer 503 with the reason instead.
+             */
+            dependencies?: {
+                [key: string]: components["schemas"]["CheckResult"];
+            };
+            /**
              * Status
+             * @description Whether this process should get traffic: its own `checks` all pass.
              * @enum {string}
              */
             status: "ok" | "fail";
@@ -1584,8 +1600,18 @@ export interface components {
         VersionOverviewOut: {
             /** @description The latest scheduled drift check. */
             drift: components["schemas"]["StoredDriftOut"] | null;
+            /**
+             * Loaded By
+             * @description Live worker processes serving predictions that have it loaded; null when the workers' heartbeats could not be read.
+             */
+            loaded_by?: number | null;
             /** @description The latest scheduled quality check. */
             quality: components["schemas"]["StoredQualityOut"] | null;
+            /**
+             * Refused
+             * @description Why live workers refuse its artifact (e.g. a file whose digest differs from the manifest); empty when none does.
+             */
+            refused?: string[];
             /** Role */
             role: string;
             /** Version */

@@ -41,10 +41,12 @@ def stack(
 async def eventually_ready(
     client: httpx.AsyncClient, timeout_s: float = STARTUP_BUDGET_S
 ) -> httpx.Response:
+    """Readiness once a live worker has the champion loaded (its `model` dependency)."""
     deadline = time.monotonic() + timeout_s
     while True:
         response = await client.get("/readiness")
-        if response.status_code == 200 or time.monotonic() > deadline:
+        model = response.json().get("dependencies", {}).get("model", {})
+        if model.get("status") == "ok" or time.monotonic() > deadline:
             return response
         await asyncio.sleep(0.2)
 
@@ -59,12 +61,16 @@ def worker_task_count(settings: Settings, task: str) -> float:
     )
 
 
-async def test_readiness_turns_ready_once_a_worker_loaded_the_champion(
+async def test_readiness_reports_the_champion_once_a_worker_loaded_it(
     client: httpx.AsyncClient,
 ) -> None:
     response = await eventually_ready(client)
     assert response.status_code == 200, response.json()
-    assert set(response.json()["checks"]) == {"database", "broker", "model"}
+    body = response.json()
+    assert set(body["checks"]) == {"process", "database"}
+    assert set(body["dependencies"]) == {"broker", "workers", "model"}
+    assert all(result["status"] == "ok" for result in body["dependencies"].values()), body
+    assert body["dependencies"]["model"]["detail"].startswith("champion version 1 loaded by")
 
 
 async def test_predictions_are_answered_by_the_worker_and_recorded(
@@ -191,32 +197,50 @@ async def test_the_challenger_gets_its_share_and_shadows_the_rest(
     await client.put(url, json={"challenger_weight": 0, "shadow_sample": 0.0})
 
 
-async def test_a_tampered_champion_is_refused_and_the_previous_version_keeps_serving(
+async def test_a_tampered_champion_is_refused_with_the_reason_and_the_api_stays_ready(
     client: httpx.AsyncClient, stack: Settings, model_cache: ModelCache
 ) -> None:
-    # Runs last in this module: it leaves a broken champion behind.
-    ready = await eventually_ready(client)  # a worker holds a good version to fall back on
+    ready = await eventually_ready(client)
     assert ready.status_code == 200, ready.json()
     version = await install_version(stack, model_cache, alias=None)
     weights = stack.artifact_root / stack.model_name / str(version) / "weights.npy"
     data = bytearray(weights.read_bytes())
     data[-1] ^= 0xFF  # one flipped byte
     weights.write_bytes(bytes(data))
+    url = f"/api/v1/models/{stack.model_name}/aliases/champion"
     promoted = await client.put(
-        f"/api/v1/models/{stack.model_name}/aliases/champion",
-        json={"version": version, "reason": "promote a tampered artifact"},
+        url, json={"version": version, "reason": "promote a tampered artifact"}
     )
     assert promoted.status_code == 200
 
-    # the workers try to load it at their next heartbeat, refuse it, and readiness says so
-    readiness = await eventually(lambda: client.get("/readiness"), lambda r: r.status_code == 503)
-    error = readiness.json()["checks"]["model"]["error"]
-    assert f"champion version {version} is not loaded" in error
-
-    answer = await client.post("/api/v1/predictions", json={"texts": TEXTS[:1]})
-    assert answer.status_code == 200
-    # A good version answers: the newest one loaded (here the challenger, else v1).
-    assert answer.json()["version"] in set(range(1, version))
+    try:
+        # The workers try to load it and refuse it: predictions answer 503 naming the reason
+        # (never another version's answer, never a 504) ...
+        answer = await eventually(
+            lambda: client.post("/api/v1/predictions", json={"texts": TEXTS[:1]}),
+            lambda r: r.status_code == 503,
+        )
+        detail = answer.json()["detail"]
+        assert f"version {version} of '{stack.model_name}' is refused: artifact" in detail
+        assert "weights.npy sha256" in detail
+        assert answer.headers["retry-after"]
+        # ... and readiness stays 200 (sign-in, the registry, the docs still work) and says why.
+        readiness = await eventually(  # once the refusal is in a heartbeat
+            lambda: client.get("/readiness"),
+            lambda r: "is refused" in (r.json()["dependencies"]["model"]["error"] or ""),
+        )
+        assert readiness.status_code == 200
+        error = readiness.json()["dependencies"]["model"]["error"]
+        assert f"champion version {version} is refused by the workers" in error
+        assert "weights.npy sha256" in error
+    finally:  # the next test needs a good champion
+        rollback = await client.put(url, json={"version": 1, "reason": "back to a good version"})
+    assert rollback.status_code == 200
+    good = await eventually(
+        lambda: client.post("/api/v1/predictions", json={"texts": TEXTS[:1]}),
+        lambda r: r.status_code == 200,
+    )
+    assert good.json()["version"] == 1
 
 
 async def test_an_overloaded_api_sheds_predictions_with_503_and_retry_after(
@@ -231,8 +255,7 @@ async def test_an_overloaded_api_sheds_predictions_with_503_and_retry_after(
             "batch_window_ms": 0.0,
         }
     )
-    # No wait on readiness: the tampered champion the previous test left keeps it at 503
-    # (the wait used to run out its whole budget); the module's worker is already serving.
+    # The module's worker is already serving (the previous test rolled back to version 1).
     async with client_for(create_app(tight)) as client:
         burst = await asyncio.gather(
             *(client.post("/api/v1/predictions", json={"texts": [TEXTS[0]]}) for _ in range(20))

@@ -1,14 +1,14 @@
-"""Worker model cache: loads once, evicts the oldest, refuses tampering, falls back."""
+"""Worker model cache: loads once, evicts the oldest, refuses tampering at load and while
+serving, with the reason, and never answers with another version."""
 
 from pathlib import Path
 
 import pytest
 
 from server.agents.artifacts.store import LocalArtifactStore
-from server.agents.errors import ArtifactError
 from server.taskqueue.payloads import ScoredBatch
 from server.tests.support.models import MODEL, ModelCache
-from server.worker.classifier_cache import ClassifierCache, scored_batch
+from server.worker.classifier_cache import ClassifierCache, ModelRefusedError, scored_batch
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +34,44 @@ def test_versions_are_loaded_once_and_the_oldest_is_evicted(
     assert cache.loaded() == {MODEL: [2, 3]}
 
 
-def test_a_tampered_version_is_refused_and_the_newest_good_one_answers(
-    store: tuple[LocalArtifactStore, dict[int, str]], tmp_path: Path
+def test_a_tampered_version_is_refused_with_the_reason_and_no_other_version_answers(
+    store: tuple[LocalArtifactStore, dict[int, str]],
 ) -> None:
     artifacts, digests = store
     cache = ClassifierCache(artifacts, size=3)
     assert cache.ensure(MODEL, 1, digests[1])
     assert not cache.ensure(MODEL, 2, "0" * 64)  # a digest the registry never recorded
-    assert cache.get(MODEL, 2, "0" * 64).version == 1
-    with pytest.raises(ArtifactError):
-        ClassifierCache(artifacts, size=1).get(MODEL, 2, "0" * 64)
+    with pytest.raises(ModelRefusedError, match="differs from the recorded"):
+        cache.get(MODEL, 2, "0" * 64)  # version 1 is loaded, yet it does not answer for 2
+    ((model, version, reason),) = cache.refused()
+    assert (model, version) == (MODEL, 2)
+    assert "manifest.json sha256" in reason
+    cache.forget_refusals([(MODEL, 1, digests[1])])  # version 2 no longer served
+    assert cache.refused() == []
+
+
+def test_a_version_modified_while_loaded_is_unloaded_and_refused_at_the_next_check(
+    model_cache: ModelCache, tmp_path: Path
+) -> None:
+    artifacts = LocalArtifactStore(tmp_path)
+    digest = model_cache.install(artifacts, 1).ref.manifest_sha256
+    cache = ClassifierCache(artifacts, size=2)
+    assert cache.ensure(MODEL, 1, digest)
+    assert cache.verify_loaded() == []  # intact: nothing changes
+
+    weights = artifacts.path(MODEL, 1) / "weights.npy"
+    original = weights.read_bytes()
+    weights.write_bytes(original[:-1] + bytes([original[-1] ^ 0xFF]))
+    assert cache.get(MODEL, 1, digest).version == 1  # in memory until the check ...
+    assert cache.verify_loaded() == [(MODEL, 1, digest)]  # ... which unloads it
+    assert cache.loaded() == {}
+    with pytest.raises(ModelRefusedError, match=r"weights\.npy sha256"):
+        cache.get(MODEL, 1, digest)
+
+    weights.write_bytes(original)  # restored: the next refresh loads it again
+    assert cache.ensure(MODEL, 1, digest)
+    assert cache.refused() == []
+    assert cache.get(MODEL, 1, digest).version == 1
 
 
 def test_a_scored_batch_carries_the_label_the_classifier_chose(

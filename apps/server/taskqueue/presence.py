@@ -1,0 +1,117 @@
+"""What an API process knows of the workers: which processes are alive and what they serve.
+
+Read from the heartbeats (`heartbeat.py`) at most every `readiness_cache_s` and shared by
+readiness, the dependency metrics and every prediction: the hot path asks a cached view,
+not Redis. A read that fails is remembered for as long, so an unreachable Redis costs one
+attempt per interval, not one per request.
+"""
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from server.config import Settings
+from server.taskqueue.heartbeat import (
+    Heartbeat,
+    HeartbeatStore,
+    heartbeat_max_age,
+    heartbeat_store,
+)
+
+
+@dataclass(frozen=True)
+class WorkerView:
+    """The live worker processes at one moment."""
+
+    beats: tuple[Heartbeat, ...]
+
+    @property
+    def serving(self) -> list[Heartbeat]:
+        """The processes that consume a prediction queue."""
+        return [beat for beat in self.beats if beat.serves_predictions]
+
+    def loaded_by(self, model: str, version: int) -> int:
+        """How many serving processes have the version loaded."""
+        return sum(version in beat.models.get(model, []) for beat in self.serving)
+
+    def refusals(self, model: str, version: int) -> list[str]:
+        """The distinct reasons serving processes gave for refusing the version."""
+        reasons = {
+            refusal.reason
+            for beat in self.serving
+            for refusal in beat.refused
+            if (refusal.model, refusal.version) == (model, version)
+        }
+        return sorted(reasons)
+
+    def unavailable(self, model: str, version: int) -> str | None:
+        """Why no worker can answer for the version now; None when one can (or may).
+
+        A live worker that has not loaded the version yet (just promoted) loads it when the
+        task arrives, so only "no worker at all" and "every worker refused it" say no.
+        """
+        serving = self.serving
+        if not serving:
+            return "no worker serving predictions is running"
+        if self.loaded_by(model, version):
+            return None
+        refusing = [
+            beat
+            for beat in serving
+            if any((r.model, r.version) == (model, version) for r in beat.refused)
+        ]
+        if len(refusing) == len(serving):
+            reasons = "; ".join(self.refusals(model, version))
+            return f"version {version} of '{model}' is refused: {reasons}"
+        return None
+
+
+class WorkerPresence:
+    """A cached view of the live workers for one API process."""
+
+    def __init__(
+        self, store: HeartbeatStore, max_age_s: float, ttl_s: float, timeout_s: float
+    ) -> None:
+        self.store, self.max_age_s, self.ttl_s, self.timeout_s = store, max_age_s, ttl_s, timeout_s
+        self._at = -1e9
+        self._view: WorkerView | None = None
+        self.error: str | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "WorkerPresence":
+        return cls(
+            heartbeat_store(settings),
+            heartbeat_max_age(settings),
+            settings.readiness_cache_s,
+            settings.readiness_timeout_s,
+        )
+
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._at <= self.ttl_s
+
+    async def view(self) -> WorkerView | None:
+        """The live workers, read at most every `ttl_s`; None when the beats are unreadable
+        (`error` says why)."""
+        if self._fresh():
+            return self._view
+        asked = time.monotonic()
+        async with self._lock:
+            # Callers that waited while another read share its result: a burst of requests
+            # costs one read even with no caching (`ttl_s` 0).
+            if self._at < asked and not self._fresh():
+                await self._read()
+        return self._view
+
+    async def _read(self) -> None:
+        try:
+            beats = await asyncio.wait_for(self.store.read_fresh(self.max_age_s), self.timeout_s)
+        except TimeoutError:
+            self._view = None
+            self.error = f"the heartbeats gave no answer within {self.timeout_s} s"
+        except Exception as exc:  # an unreadable store is reported, never raised
+            self._view = None
+            self.error = f"the heartbeats could not be read ({type(exc).__name__})"
+        else:
+            self._view, self.error = WorkerView(tuple(beats)), None
+        self._at = time.monotonic()

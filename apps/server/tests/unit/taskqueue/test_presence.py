@@ -1,0 +1,77 @@
+"""What the API makes of the workers' heartbeats: who serves predictions, and when a
+version cannot be answered (no worker at all, or every worker refuses it)."""
+
+import time
+from pathlib import Path
+
+from server.taskqueue.heartbeat import FileHeartbeats, Heartbeat, Refusal
+from server.taskqueue.presence import WorkerPresence, WorkerView
+
+MODEL = "ticket-triage"
+
+
+def beat(
+    pid: int,
+    loaded: list[int] | None = None,
+    refused: dict[int, str] | None = None,
+    queues: list[str] | None = None,
+    age_s: float = 0.0,
+) -> Heartbeat:
+    return Heartbeat(
+        hostname="host",
+        pid=pid,
+        models={MODEL: loaded or []},
+        refused=[Refusal(model=MODEL, version=v, reason=r) for v, r in (refused or {}).items()],
+        queues=queues if queues is not None else ["inference", "shadow"],
+        at=time.time() - age_s,
+    )
+
+
+def test_no_worker_serving_predictions_is_a_reason() -> None:
+    assert WorkerView(()).unavailable(MODEL, 1) == "no worker serving predictions is running"
+    training_only = WorkerView((beat(1, loaded=[1], queues=["training"]),))
+    assert training_only.unavailable(MODEL, 1) == "no worker serving predictions is running"
+
+
+def test_a_live_worker_may_answer_a_version_it_has_not_loaded_yet() -> None:
+    view = WorkerView((beat(1, loaded=[1]),))
+    assert view.unavailable(MODEL, 1) is None
+    assert view.unavailable(MODEL, 2) is None  # just promoted: loaded when the task arrives
+
+
+def test_a_version_every_worker_refuses_is_unavailable_with_the_reasons() -> None:
+    view = WorkerView((beat(1, refused={2: "weights.npy differs"}), beat(2, refused={2: "x"})))
+    assert view.unavailable(MODEL, 2) == (
+        f"version 2 of '{MODEL}' is refused: weights.npy differs; x"
+    )
+    assert view.refusals(MODEL, 2) == ["weights.npy differs", "x"]
+    one_accepts = WorkerView((beat(1, refused={2: "differs"}), beat(2, loaded=[2])))
+    assert one_accepts.unavailable(MODEL, 2) is None
+    assert one_accepts.loaded_by(MODEL, 2) == 1
+
+
+async def test_presence_reads_fresh_beats_forgets_goodbyes_and_remembers_failures(
+    tmp_path: Path,
+) -> None:
+    store = FileHeartbeats(tmp_path / "beats")
+    store.write(beat(1, loaded=[1]))
+    store.write(beat(2, loaded=[1], age_s=60))  # a crashed worker's last beat
+    presence = WorkerPresence(store, max_age_s=3, ttl_s=0, timeout_s=1)
+    view = await presence.view()
+    assert view is not None
+    assert [b.pid for b in view.beats] == [1]
+
+    store.remove("host", 1)  # a clean exit says goodbye
+    view = await presence.view()
+    assert view is not None
+    assert view.beats == ()
+
+    class Broken:
+        def write(self, beat: Heartbeat) -> None: ...
+        def remove(self, hostname: str, pid: int) -> None: ...
+        async def read_fresh(self, max_age_s: float) -> list[Heartbeat]:
+            raise ConnectionError
+
+    cached = WorkerPresence(Broken(), max_age_s=3, ttl_s=60, timeout_s=1)
+    assert await cached.view() is None
+    assert cached.error == "the heartbeats could not be read (ConnectionError)"
