@@ -25,6 +25,7 @@ from typing import Any
 import structlog
 from celery import Celery
 
+from server.agents.errors import ArtifactError
 from server.config import Settings
 from server.database import job_repository as repo
 from server.database.base import utcnow
@@ -141,6 +142,7 @@ async def run_job(
         return await lease.end(JobStatus.failed, refusal)
     version, sha, chunks = pinned
     keeper = asyncio.create_task(lease.keep())
+    refused: str | None = None
     try:
         for position in range(chunks):
             async with lease.lock, database.session() as session:
@@ -149,8 +151,13 @@ async def run_job(
                 chunk = await repo.load_chunk(session, job_id, position)
             if chunk.results is not None:
                 continue  # scored by an earlier attempt
-            # In a thread, so the lease is renewed while a long chunk is scored.
-            batch = await asyncio.to_thread(score, version, sha, chunk.texts)
+            try:
+                # In a thread, so the lease is renewed while a long chunk is scored.
+                batch = await asyncio.to_thread(score, version, sha, chunk.texts)
+            except ArtifactError as exc:  # tampered or unreadable: no worker may serve it
+                log.warning("job.model_refused", job_id=str(job_id), version=version)
+                refused = f"model version {version}: {exc}"[:500]
+                break
             results: list[dict[str, Any]] = [
                 {**item.model_dump(exclude={"oov_rate"}), "version": batch.version}
                 for item in batch.items
@@ -162,6 +169,8 @@ async def run_job(
     finally:
         keeper.cancel()
         await asyncio.gather(keeper, return_exceptions=True)  # its session closed first
+    if refused is not None:
+        return await lease.end(JobStatus.failed, refused)
     return await lease.end(JobStatus.succeeded)
 
 

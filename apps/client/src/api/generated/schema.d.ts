@@ -1157,6 +1157,26 @@ export interface components {
          *         "database": {
          *           "latency_ms": 1.2,
          *           "status": "ok"
+         *         },
+         *         "process": {
+         *           "latency_ms": 0.01,
+         *           "status": "ok"
+         *         }
+         *       },
+         *       "dependencies": {
+         *         "broker": {
+         *           "latency_ms": 0.8,
+         *           "status": "ok"
+         *         },
+         *         "model": {
+         *           "error": "champion version 3 is refused by the workers: artifact ticket-triage/3 failed verification: weights.npy sha256 ... differs from the manifest's ...",
+         *           "latency_ms": 2.1,
+         *           "status": "fail"
+         *         },
+         *         "workers": {
+         *           "detail": "2 worker processes serving predictions",
+         *           "latency_ms": 0.5,
+         *           "status": "ok"
          *         }
          *       },
          *       "status": "ok"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from server.agents.errors import ArtifactIntegrityError
 from server.config import Settings
 from server.database import job_repository as repo
 from server.database.base import utcnow
@@ -271,3 +272,22 @@ async def test_a_job_whose_runs_keep_dying_fails_after_the_last_attempt(
         == f"gave up after {lease_settings.jobs_max_attempts} attempts that did not finish"
     )
     assert job.lease_owner is None
+
+
+class Refusing:
+    """A scorer whose worker refuses the version's artifact (its files were modified)."""
+
+    def __call__(self, version: int, sha256: str, texts: list[str]) -> ScoredBatch:
+        raise ArtifactIntegrityError("weights.npy: sha256 differs from the manifest's")
+
+
+async def test_a_job_on_a_refused_artifact_fails_at_once_with_the_reason(
+    database: Database, lease_settings: Settings
+) -> None:
+    job_id = await new_job(database, lease_settings)
+    status = await run_job(database, lease_settings, job_id, Refusing(), task_id="task-a")
+    assert status is JobStatus.failed
+    job = await job_row(database, job_id)
+    assert job.error is not None
+    assert "sha256 differs" in job.error
+    assert (job.processed, job.lease_owner) == (0, None)

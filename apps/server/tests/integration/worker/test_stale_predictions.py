@@ -1,10 +1,16 @@
 """Stale work is dropped: an inference task whose caller already gave up (504) is not
-scored by a worker that comes up later, nor is a shadow task older than its expiry.
+scored by a worker that resumes later, nor is a shadow task older than its expiry.
+
+With no worker alive, predictions answer 503 at once and queue nothing; the stale task
+comes from a worker that is present (its pool processes beat) but stalled: its main
+process, the one consuming the queue, is stopped (SIGSTOP) while the caller waits.
 
 Runs on the embedded broker always and on Redis when configured.
 """
 
 import asyncio
+import os
+import signal
 from pathlib import Path
 
 import httpx
@@ -51,6 +57,12 @@ async def predict(settings: Settings, texts: list[str]) -> httpx.Response:
         return await client.post("/api/v1/predictions", json={"texts": texts})
 
 
+async def workers_present(settings: Settings) -> bool:
+    async with client_for(create_app(settings)) as client:
+        body = (await client.get("/readiness")).json()
+    return bool(body["dependencies"]["workers"]["status"] == "ok")
+
+
 async def shadow_everything(settings: Settings, models: ModelCache) -> None:
     """A challenger that shadows every champion prediction."""
     await install_version(settings, models, alias="challenger", seed=2)
@@ -70,14 +82,19 @@ def test_a_prediction_nobody_waits_for_is_not_scored_later(
             backend, database.settings.database_url, tmp_path, predict_timeout_s=1.0
         )
         asyncio.run(install_version(settings, model_cache, alias="champion"))
-        # No worker yet: the caller gives up after `predict_timeout_s`.
-        assert asyncio.run(predict(settings, STALE)).status_code == 504
         asyncio.run(shadow_everything(settings, model_cache))
         # One pool process: it receives the queue in order, the stale task first.
         env = worker_env(settings) | {"APP_WORKER_CONCURRENCY": "1"}
-        with celery_worker(env, queues="inference,shadow"):
-            # A caller that waits long enough for the worker's start-up to finish, and whose
-            # shadow tasks are stale as soon as they are sent.
+        with celery_worker(env, queues="inference,shadow") as worker:
+            asyncio.run(eventually(lambda: workers_present(settings), bool))
+            os.kill(worker.pid, signal.SIGSTOP)  # present, but consuming nothing
+            try:
+                # The caller gives up after `predict_timeout_s`; its task stays queued.
+                assert asyncio.run(predict(settings, STALE)).status_code == 504
+            finally:
+                os.kill(worker.pid, signal.SIGCONT)
+            # A caller that waits long enough for the worker to catch up, and whose shadow
+            # tasks are stale as soon as they are sent.
             patient = settings.model_copy(
                 update={"predict_timeout_s": WORK_BUDGET_S, "shadow_expires_s": 0.001}
             )
