@@ -1,13 +1,16 @@
 """A real Celery worker process (`python -m server worker`) for integration tests."""
 
+import asyncio
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from server.tests.support.processes import answers, server_process, wait_for
+from server.config import Settings
+from server.taskqueue.heartbeat import heartbeat_max_age, heartbeat_store
+from server.tests.support.processes import answers, group_members, server_process, wait_for
 
 REDIS_TEST_URL_ENV = "APP_TEST_REDIS_URL"
 
@@ -35,6 +38,24 @@ def redis_test_url() -> str | None:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def beating(env: dict[str, str], leader: int) -> Callable[[], bool]:
+    """Whether a process of the worker that `leader` leads has a fresh heartbeat."""
+    fields = {
+        key.removeprefix("APP_").lower(): value
+        for key, value in env.items()
+        if key.removeprefix("APP_").lower() in Settings.model_fields
+    }
+    settings = Settings.model_validate(fields)
+    store = heartbeat_store(settings)
+
+    def check() -> bool:
+        beats = asyncio.run(store.read_fresh(heartbeat_max_age(settings)))
+        members = set(group_members(leader))
+        return any(beat.pid in members for beat in beats)
+
+    return check
+
+
 @contextmanager
 def celery_worker(
     env: dict[str, str],
@@ -46,13 +67,15 @@ def celery_worker(
     """Run a worker with `APP_*` variables from `env`; stop it with a warm shutdown.
 
     With `APP_WORKER_METRICS_PORT` in `env`, it waits until the worker serves its metrics
-    (its liveness probe, up once the worker has initialized), so tests' own time budgets
-    measure work, not start-up; `wait=False` returns at once (to start other processes
-    meanwhile).
+    (its liveness probe, up once the worker has initialized) and one of its processes has
+    announced itself (the API sends no prediction to a worker it has not heard of), so
+    tests' own time budgets measure work, not start-up; `wait=False` returns at once (to
+    start other processes meanwhile).
     """
     args = ["worker", "--queues", queues, "--pool", pool]
     with server_process(args, env, output=output) as process:
         port = env.get("APP_WORKER_METRICS_PORT")
         if port and wait:
             wait_for(answers(f"http://127.0.0.1:{port}/metrics"), process, f"worker {queues}")
+            wait_for(beating(env, process.pid), process, f"worker {queues}'s heartbeat")
         yield process
