@@ -7,15 +7,15 @@ the name of the transport error (`ConnectError`, `ReadTimeout`, ...).
 """
 
 import asyncio
-import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import httpx
+
+from server.tests.chaos.background import Background
 
 CLIENTS = 12
 """Concurrent clients: enough to keep requests in flight at any fault, few enough for two
@@ -97,9 +97,12 @@ def _outcome(target: str, started: float, response: httpx.Response) -> Outcome:
     return Outcome(started, ended, response.status_code, target, version, detail)
 
 
-class Load:
+class Load(Background):
     """`clients` callers sending `request` to `targets` (base URLs, spread over the clients)
-    until the block ends; `outcomes` holds every request so far."""
+    until the block ends; `outcomes` holds every request so far. Stopping waits for every
+    request in flight (each ends within its timeout)."""
+
+    join_timeout_s = REQUEST_TIMEOUT_S + 10
 
     def __init__(
         self,
@@ -108,29 +111,10 @@ class Load:
         clients: int = CLIENTS,
         think_s: float = THINK_S,
     ) -> None:
+        super().__init__("chaos-load")
         self.targets, self.request = list(targets), request
         self.clients, self.think_s = clients, think_s
         self._outcomes: list[Outcome] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="chaos-load", daemon=True)
-
-    def __enter__(self) -> "Load":
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        """Stop sending and wait for every request in flight (each ends within its timeout)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=REQUEST_TIMEOUT_S + 10)
 
     @property
     def outcomes(self) -> list[Outcome]:

@@ -6,14 +6,14 @@ status (does this process get traffic?) and, anywhere in the JSON body, each che
 """
 
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import httpx
+
+from server.tests.chaos.background import Background
 
 OK_WORDS = frozenset({"ok", "pass", "up", "ready"})
 
@@ -70,27 +70,13 @@ class Probe:
     status: int | str
 
 
-class ReadinessProbe:
+class ReadinessProbe(Background):
     """Probes readiness every `interval_s` in a thread while the block runs."""
 
     def __init__(self, base_url: str, interval_s: float = 0.05) -> None:
+        super().__init__("chaos-probe")
         self.base_url, self.interval_s = base_url, interval_s
         self.probes: list[Probe] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="chaos-probe", daemon=True)
-
-    def __enter__(self) -> "ReadinessProbe":
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
 
     def _run(self) -> None:
         while not self._stop.is_set():
