@@ -21,6 +21,8 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from server.core.redis_errors import REDIS_UNREACHABLE
+
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[str], None]
@@ -114,7 +116,7 @@ class RedisBroadcast(_Handlers):
         self.dispatch(message)
         try:
             await self._publisher.publish(self._channel, f"{self._origin} {message}")
-        except (RedisError, OSError):
+        except REDIS_UNREACHABLE:
             # Other processes then miss it; theirs is the same broken Redis, so they are not
             # listening either and fall back to checking the database.
             log.warning("broadcast.publish_failed", channel=self._channel)
@@ -140,7 +142,7 @@ class RedisBroadcast(_Handlers):
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None and message.get("type") == "message":
                         self._receive(message["data"])
-            except (RedisError, OSError):
+            except REDIS_UNREACHABLE:
                 if self._listening:
                     log.warning("broadcast.disconnected", channel=self._channel)
                 self._tried.set()

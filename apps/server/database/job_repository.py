@@ -125,6 +125,15 @@ async def take_lease(
     return _changed(result)
 
 
+def _held_by(job_id: uuid.UUID, owner: str) -> tuple[ColumnElement[bool], ...]:
+    """The job is running under `owner`'s lease."""
+    return (
+        BatchJob.id == job_id,
+        BatchJob.lease_owner == owner,
+        BatchJob.status == JobStatus.running,
+    )
+
+
 async def renew_lease(
     session: AsyncSession, job_id: uuid.UUID, owner: str, until: datetime, *, processed: int = 0
 ) -> bool:
@@ -132,11 +141,7 @@ async def renew_lease(
     (in the database: no lost update). False: the lease is lost or the job was stopped."""
     result = await session.execute(
         update(BatchJob)
-        .where(
-            BatchJob.id == job_id,
-            BatchJob.lease_owner == owner,
-            BatchJob.status == JobStatus.running,
-        )
+        .where(*_held_by(job_id, owner))
         .values(lease_expires_at=until, processed=BatchJob.processed + processed)
     )
     return _changed(result)
@@ -171,11 +176,7 @@ async def end_lease(
     """Finish a job `owner` runs with `status` (and `error`), releasing the lease."""
     result = await session.execute(
         update(BatchJob)
-        .where(
-            BatchJob.id == job_id,
-            BatchJob.lease_owner == owner,
-            BatchJob.status == JobStatus.running,
-        )
+        .where(*_held_by(job_id, owner))
         .values(
             status=status,
             error=error,

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 
 from server.core.rate_limit.base import (
     Backoff,
@@ -21,6 +20,7 @@ from server.core.rate_limit.base import (
     check_hit,
     make_decision,
 )
+from server.core.redis_errors import REDIS_UNREACHABLE
 
 # GCRA, in microseconds. KEYS[1]: the bucket hash {base, used}. ARGV: limit, window, cost.
 # Returns {allowed, after}: `after` is when the bucket drains had the hit counted.
@@ -114,7 +114,7 @@ class RedisRateLimiter:
             allowed, after_us = await self._hit_script(
                 keys=[self._key("rate", key)], args=[limit, window_us, cost]
             )
-        except (RedisError, OSError) as exc:
+        except REDIS_UNREACHABLE as exc:
             raise RateLimitUnavailable("rate limit store unreachable") from exc
         return make_decision(bool(allowed), limit, window_s, cost, float(after_us) / 1e6)
 
@@ -132,14 +132,14 @@ class RedisRateLimiter:
             wait_us = await self._attempt_script(
                 keys=[self._key("backoff", key) for key, _ in keys], args=args
             )
-        except (RedisError, OSError) as exc:
+        except REDIS_UNREACHABLE as exc:
             raise RateLimitUnavailable("rate limit store unreachable") from exc
         return float(wait_us) / 1e6
 
     async def uncount(self, key: str, policy: Backoff) -> None:
         try:
             await self._uncount_script(keys=[self._key("backoff", key)], args=[])
-        except (RedisError, OSError) as exc:
+        except REDIS_UNREACHABLE as exc:
             raise RateLimitUnavailable("rate limit store unreachable") from exc
 
     async def clear(self, key: str) -> None:
@@ -152,5 +152,5 @@ class RedisRateLimiter:
     async def _delete(self, *keys: str) -> None:
         try:
             await self._redis.delete(*keys)
-        except (RedisError, OSError) as exc:
+        except REDIS_UNREACHABLE as exc:
             raise RateLimitUnavailable("rate limit store unreachable") from exc

@@ -10,6 +10,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from server.core.errors import ServiceUnavailableError
+from server.core.redis_errors import REDIS_UNREACHABLE
 from server.taskqueue.results.base import TASK_KEY_PREFIX, ResultWaiter, _stop, log
 
 _RETRY_AFTER = {"Retry-After": "5"}
@@ -78,7 +79,7 @@ class RedisResultWaiter(ResultWaiter):
     async def _fetch(self, task_id: str) -> bytes | None:
         try:
             value = await self._commands.get(TASK_KEY_PREFIX + task_id)
-        except (RedisError, OSError) as exc:
+        except REDIS_UNREACHABLE as exc:
             raise ServiceUnavailableError("Redis is unreachable.", headers=_RETRY_AFTER) from exc
         return value if isinstance(value, bytes) else None
 
@@ -153,7 +154,7 @@ class RedisResultWaiter(ResultWaiter):
         if keys:
             try:
                 await self._commands.delete(*keys)
-            except (RedisError, OSError) as exc:  # they expire with result_expires anyway
+            except REDIS_UNREACHABLE as exc:  # they expire with result_expires anyway
                 log.warning("results.delete_failed", keys=len(keys), error=type(exc).__name__)
 
     async def aclose(self) -> None:
