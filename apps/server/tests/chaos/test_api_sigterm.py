@@ -1,9 +1,10 @@
 """Chaos: SIGTERM to an API process under prediction load (a rolling deploy, a scale-down).
 
-Every request in flight when the signal arrives must be answered (no connection cut, no
-500), and readiness must turn false at once (within 1 s), so that the load balancer stops
-sending traffic while the process drains. Recovery: the signal -> the process exited with
-every in-flight request answered (its drain).
+The API runs with a drain delay, as in Kubernetes: readiness must answer 503 at once
+(within 1 s), so that the load balancer stops sending traffic, while requests that still
+arrive during the delay are served; then every request in flight when the process stops
+accepting must be answered (no connection cut, no 500). Recovery: the signal -> the process
+exited with every in-flight request answered (its drain).
 """
 
 import signal
@@ -21,6 +22,8 @@ pytestmark = pytest.mark.chaos
 LOAD_S = 3.0
 """Load before the signal: every client has requests going."""
 NOT_READY_BUDGET_S = 1.0
+DRAIN_S = 2.0
+"""`APP_SHUTDOWN_DRAIN_S` (5 s in the Kubernetes overlay): serving on, readiness 503."""
 EXIT_BUDGET_S = 60.0
 """Above the API's own graceful shutdown (`APP_GRACEFUL_SHUTDOWN_S`, 20 s)."""
 
@@ -29,7 +32,7 @@ def test_api_sigterm_under_load(stack: ChaosStack, scenario: ScenarioFactory) ->
     with (
         scenario("4. API SIGTERM under load") as result,
         stack.worker(wait=False),
-        stack.api() as api,
+        stack.api({"APP_SHUTDOWN_DRAIN_S": str(DRAIN_S)}) as api,
     ):
         stack.set_champion(api.base_url, 1)
         stack.wait_serving(api.base_url)
@@ -54,6 +57,12 @@ def test_api_sigterm_under_load(stack: ChaosStack, scenario: ScenarioFactory) ->
             f"readiness still 200 {not_ready_s:.2f} s after SIGTERM",
         )
         result.require(ready_again == 0, f"readiness answered 200 again {ready_again} times")
+        draining = [p for p in probe.probes if p.sent >= signalled and p.status == 503]
+        result.require(bool(draining), "readiness never answered 503 while the process drained")
+        served = [o for o in outcomes if signalled < o.started < signalled + DRAIN_S / 2]
+        result.require(
+            any(o.status == 200 for o in served), "nothing sent during the drain delay was served"
+        )
         result.recovered(exited - signalled, "drain")
         result.notes.append(
             f"{len(in_flight)} in flight; not ready after {not_ready_s:.2f} s; "
