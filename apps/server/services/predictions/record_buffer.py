@@ -30,6 +30,7 @@ class RecordBuffer:
         self._writing = asyncio.Lock()
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
         self.dropped = 0
 
     def add(self, rows: list[dict[str, Any]]) -> None:
@@ -41,7 +42,7 @@ class RecordBuffer:
             self._full.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._full.wait(), timeout=self.flush_s)
             await self.flush()
@@ -70,9 +71,12 @@ class RecordBuffer:
                 self._unwritten.difference_update(row["id"] for row in rows)
 
     async def aclose(self) -> None:
+        """Write what is buffered and stop. The writer is woken, not cancelled: a write
+        cancelled mid-transaction could leave its connection, and on SQLite the database's
+        write lock, held after the pool is disposed."""
+        self._closing = True
+        self._full.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
             self._task = None
         await self.flush()

@@ -4,6 +4,7 @@ import asyncio
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -46,10 +47,12 @@ def beating(env: dict[str, str], leader: int) -> Callable[[], bool]:
         if key.removeprefix("APP_").lower() in Settings.model_fields
     }
     settings = Settings.model_validate(fields)
-    store = heartbeat_store(settings)
+    store, max_age = heartbeat_store(settings), heartbeat_max_age(settings)
 
     def check() -> bool:
-        beats = asyncio.run(store.read_fresh(heartbeat_max_age(settings)))
+        # In a thread of its own: the caller may be a test already running an event loop.
+        with ThreadPoolExecutor(1) as thread:
+            beats = thread.submit(asyncio.run, store.read_fresh(max_age)).result()
         members = set(group_members(leader))
         return any(beat.pid in members for beat in beats)
 
