@@ -1,5 +1,6 @@
 """A serving stack for integration tests: a champion model, a broker, a real worker."""
 
+import asyncio
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,3 +103,11 @@ def serving_stack(backend: str, tmp: Path, queues: str) -> Iterator[Settings]:
         settings = stack_settings(backend, database.settings.database_url, tmp)
         with celery_worker(worker_env(settings), queues=queues):
             yield settings
+
+
+@contextmanager
+def champion_stack(backend: str, tmp: Path, queues: str, models: ModelCache) -> Iterator[Settings]:
+    """`serving_stack` with a trained version promoted champion."""
+    with serving_stack(backend, tmp, queues=queues) as settings:
+        asyncio.run(install_version(settings, models, alias="champion"))
+        yield settings

@@ -16,7 +16,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from server.config import Settings
 from server.tests.support.models import ModelCache
-from server.tests.support.serving import broker_backends, install_version, serving_stack
+from server.tests.support.serving import (
+    broker_backends,
+    champion_stack,
+)
 from server.tests.support.waiting import eventually
 
 TEXTS = ["I was charged twice for my subscription"]
@@ -29,8 +32,7 @@ def stack(
     model_cache: ModelCache,
 ) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp(f"reverify-{request.param}")
-    with serving_stack(request.param, tmp, queues="inference") as settings:
-        asyncio.run(install_version(settings, model_cache, alias="champion"))
+    with champion_stack(request.param, tmp, "inference", model_cache) as settings:
         yield settings
 
 

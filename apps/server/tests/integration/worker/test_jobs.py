@@ -23,7 +23,10 @@ from server.main import create_app
 from server.services import job_runner
 from server.tests.support.apps import client_for
 from server.tests.support.models import ModelCache
-from server.tests.support.serving import broker_backends, install_version, serving_stack
+from server.tests.support.serving import (
+    broker_backends,
+    champion_stack,
+)
 
 TEXTS = ["charged twice for my plan", "parcel never arrived", "cannot reset my password"]
 
@@ -35,8 +38,7 @@ def stack(
     model_cache: ModelCache,
 ) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp(f"jobs-{request.param}")
-    with serving_stack(request.param, tmp, queues="batch") as settings:
-        asyncio.run(install_version(settings, model_cache, alias="champion"))
+    with champion_stack(request.param, tmp, "batch", model_cache) as settings:
         yield settings.model_copy(update={"jobs_chunk_size": 100})
 
 

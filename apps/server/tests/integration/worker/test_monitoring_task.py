@@ -21,7 +21,10 @@ from server.taskqueue.payloads import MonitorPayload
 from server.taskqueue.publisher import publish
 from server.tests.integration.worker.test_predictions import eventually_ready
 from server.tests.support.models import ModelCache
-from server.tests.support.serving import broker_backends, install_version, serving_stack
+from server.tests.support.serving import (
+    broker_backends,
+    champion_stack,
+)
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in zyxwv"]
 
@@ -33,8 +36,7 @@ def stack(
     model_cache: ModelCache,
 ) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp(f"monitoring-{request.param}")
-    with serving_stack(request.param, tmp, queues="inference,batch") as settings:
-        asyncio.run(install_version(settings, model_cache, alias="champion"))
+    with champion_stack(request.param, tmp, "inference,batch", model_cache) as settings:
         yield settings
 
 

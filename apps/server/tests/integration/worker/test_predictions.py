@@ -20,7 +20,11 @@ from server.main import create_app
 from server.tests.support.apps import client_for
 from server.tests.support.models import ModelCache
 from server.tests.support.processes import STARTUP_BUDGET_S
-from server.tests.support.serving import broker_backends, install_version, serving_stack
+from server.tests.support.serving import (
+    broker_backends,
+    champion_stack,
+    install_version,
+)
 from server.tests.support.waiting import eventually
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in"]
@@ -33,8 +37,7 @@ def stack(
     model_cache: ModelCache,
 ) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp(f"serving-{request.param}")
-    with serving_stack(request.param, tmp, queues="inference,shadow") as settings:
-        asyncio.run(install_version(settings, model_cache, alias="champion"))
+    with champion_stack(request.param, tmp, "inference,shadow", model_cache) as settings:
         yield settings
 
 

@@ -15,10 +15,9 @@ import redis
 
 from server.config import Settings
 from server.tests.support.databases import provision_database
-from server.tests.support.live_server import free_port
 from server.tests.support.models import ModelCache
 from server.tests.support.processes import STARTUP_BUDGET_S
-from server.tests.support.redis_server import REDIS_SERVER, RedisServer
+from server.tests.support.redis_server import REDIS_SERVER, RedisServer, redis_server
 from server.tests.support.serving import install_version, stack_settings, worker_env
 from server.tests.support.waiting import eventually
 from server.tests.support.worker import celery_worker
@@ -29,18 +28,12 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs the redis-se
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, model_cache: ModelCache) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp("outage")
-    port = free_port()
-    server = RedisServer(tmp, port)
-    server.start()
-    try:
-        with provision_database("sqlite", tmp) as database:
-            settings = stack_settings("embedded", database.settings.database_url, tmp)
-            settings = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
-            asyncio.run(install_version(settings, model_cache, alias="champion"))
-            with celery_worker(worker_env(settings), queues="inference"):
-                yield settings.model_copy(update={"predict_timeout_s": 3.0})
-    finally:
-        server.stop()
+    with redis_server(tmp) as server, provision_database("sqlite", tmp) as database:
+        settings = stack_settings("embedded", database.settings.database_url, tmp)
+        settings = settings.model_copy(update={"redis_url": server.url()})
+        asyncio.run(install_version(settings, model_cache, alias="champion"))
+        with celery_worker(worker_env(settings), queues="inference"):
+            yield settings.model_copy(update={"predict_timeout_s": 3.0})
 
 
 ANSWER_BUDGET_S = 30
