@@ -3,11 +3,14 @@
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.core.errors import NotFoundError
+from server.database.serving_models import Prediction
 from server.services.predictions.feedback import give_feedback, written_by
 from server.services.predictions.record_buffer import RecordBuffer
 from server.services.predictions.records import Scored, issued_at, new_prediction_id, record
@@ -120,3 +123,33 @@ def test_the_wait_is_bounded_by_the_id_and_by_now() -> None:
     assert written_by(old, 2.0) < now  # issued a minute ago: written long since
     future = uuid.UUID(int=(int((now + 3600) * 1000) << 80) | (0x7 << 76) | (0x2 << 62))
     assert written_by(future, 2.0) <= time.time() + 2.0  # no longer than a fresh id
+
+
+class SlowToWrite(TransactionalDatabase):
+    """Sessions open only once `gate` is set: a write caught in the middle."""
+
+    def __init__(self, connection: AsyncConnection, gate: asyncio.Event) -> None:
+        super().__init__(connection)
+        self.gate, self.entered = gate, asyncio.Event()
+
+    @asynccontextmanager
+    async def session(self, *, writes: bool = False) -> AsyncIterator[AsyncSession]:
+        self.entered.set()
+        await self.gate.wait()
+        async with super().session(writes=writes) as session:
+            yield session
+
+
+async def test_closing_lets_a_write_in_progress_finish(db_connection: AsyncConnection) -> None:
+    gate = asyncio.Event()
+    database = SlowToWrite(db_connection, gate)
+    buffer = RecordBuffer(database, AN_HOUR_S, max_rows=1)  # one row: written at once
+    prediction_id = buffered_prediction(buffer)
+    await asyncio.wait_for(database.entered.wait(), timeout=30)  # the writer is mid-write
+    closing = asyncio.create_task(buffer.aclose())
+    await asyncio.sleep(0.05)  # the close has begun while the write waits
+    gate.set()
+    await asyncio.wait_for(closing, timeout=30)
+    assert buffer.dropped == 0
+    async with TransactionalDatabase(db_connection).session() as session:
+        assert await session.get(Prediction, prediction_id) is not None
