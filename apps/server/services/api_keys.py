@@ -134,9 +134,9 @@ async def keys_page(
     return ApiKeyPage(items=[key_out(key) for key in rows], total=total)
 
 
-async def find_active_key(session: AsyncSession, secret: str) -> ApiKey | None:
-    """The unrevoked, unexpired key with this secret, its last use recorded."""
-    key = await repo.find_key_by_digest(session, secret_digest(secret))
+async def find_active_key(session: AsyncSession, digest: str) -> ApiKey | None:
+    """The unrevoked, unexpired key whose secret has this digest, its last use recorded."""
+    key = await repo.find_key_by_digest(session, digest)
     now = utcnow()
     if key is None or key.revoked_at is not None:
         return None

@@ -21,13 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.config import Environment, Settings
 from server.core.errors import ServiceUnavailableError, TooManyRequestsError, UnauthorizedError
 from server.core.rate_limit import FailureBudget, LeasedQuota, RateLimiter, RateLimitUnavailable
+from server.core.refreshing_cache import RefreshingCache
 from server.core.security.principal import Principal
 from server.core.security.revocation import EVERYTHING, RevocationBus
 from server.core.security.tokens import InvalidTokenError, TokenCodec, secret_digest
 from server.database import user_repository
 from server.database.session import Database
 from server.services.api_keys import find_active_key
-from server.services.credential_state import UserState, UserStates
+from server.services.credential_state import REFRESH_AHEAD_SHARE, UserState, UserStates
 from server.services.users import effective_scopes
 
 log = structlog.get_logger(__name__)
@@ -83,7 +84,14 @@ class Authenticator:
             ttl_s=settings.auth_state_cache_s,
             session_window_s=settings.access_token_ttl_s + settings.jwt_leeway_s,
         )
-        self._keys: dict[str, tuple[float, Principal | None]] = {}
+        # API key digest -> its principal (None: no such active key).
+        self._keys: RefreshingCache[str, Principal | None] = RefreshingCache(
+            self._load_key,
+            ttl_s=settings.api_key_cache_s,
+            refresh_ahead_s=settings.api_key_cache_s * REFRESH_AHEAD_SHARE,
+            max_entries=_CACHE_MAX,
+            trusted=lambda: revocations.listening,
+        )
         self._tokens: dict[str, _Verified] = {}
         revocations.subscribe(self._on_revocation)
 
@@ -152,12 +160,8 @@ class Authenticator:
             ):
                 return verified.principal
             return None
-        if not self.revocations.listening:
-            return None
-        cached = self._keys.get(secret_digest(api_key or ""))
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        return None
+        found, principal = self._keys.peek(secret_digest(api_key or ""))
+        return principal if found else None
 
     def _refuse_if_blocked(self, address: str) -> None:
         if not self.settings.rate_limit_enabled:
@@ -223,22 +227,12 @@ class Authenticator:
         )
 
     async def _principal_for_key(self, secret: str) -> Principal | None:
-        digest = secret_digest(secret)
-        now = time.monotonic()
-        cached = self._keys.get(digest)
-        if cached is not None and cached[0] > now and self.revocations.listening:
-            return cached[1]
-        principal = await self._load_key(secret)
-        if self.revocations.listening:
-            if len(self._keys) >= _CACHE_MAX:
-                self._keys.clear()
-            self._keys[digest] = (now + self.settings.api_key_cache_s, principal)
-        return principal
+        return await self._keys.get(secret_digest(secret))
 
-    async def _load_key(self, secret: str) -> Principal | None:
+    async def _load_key(self, digest: str) -> Principal | None:
         try:
             async with self.database.session() as session:
-                key = await find_active_key(session, secret)
+                key = await find_active_key(session, digest)
                 user = None if key is None else await user_repository.get_user(session, key.user_id)
         except (OSError, SQLAlchemyError) as exc:
             raise ServiceUnavailableError(_UNAVAILABLE) from exc
@@ -247,18 +241,20 @@ class Authenticator:
         scopes = frozenset(str(s) for s in key.scopes) & effective_scopes(user)
         return Principal(user_id=str(user.id), scopes=scopes, via="api_key", api_key_id=str(key.id))
 
+    async def aclose(self) -> None:
+        await self._keys.aclose()
+        await self.users.aclose()
+
     def _on_revocation(self, message: str) -> None:
         """Forget what a revocation made stale (called by the bus, on the event loop)."""
         self.users.invalidate(message)
         kind, _, subject = message.partition(":")
         if message == EVERYTHING:
-            self._keys.clear()
+            self._keys.invalidate()
         elif kind in ("user", "key"):
             attribute = "user_id" if kind == "user" else "api_key_id"
-            stale = [
-                digest
-                for digest, (_, principal) in self._keys.items()
-                if principal is not None and getattr(principal, attribute) == subject
-            ]
-            for digest in stale:
-                del self._keys[digest]
+            self._keys.invalidate(
+                lambda _, principal: (
+                    principal is not None and getattr(principal, attribute) == subject
+                )
+            )

@@ -103,6 +103,7 @@ class AppServices:
         await self.plan_changes.aclose()
         await self.rate_limiter.aclose()
         await self.predictions.aclose()
+        await self.authenticator.aclose()
         await self.database.dispose()
 
 

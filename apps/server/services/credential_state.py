@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from server.core.refreshing_cache import RefreshingCache
 from server.core.security.revocation import EVERYTHING, RevocationBus
 from server.database import refresh_token_repository, user_repository
 from server.database.base import utcnow
@@ -22,6 +23,8 @@ from server.database.session import Database
 from server.services.users import effective_scopes
 
 _MAX_ENTRIES = 10_000
+# A state used in the last quarter of its life is reloaded in the background.
+REFRESH_AHEAD_SHARE = 0.25
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -38,7 +41,10 @@ UNKNOWN = UserState(generation=-1, scopes=frozenset(), revoked_sessions=frozense
 
 
 class UserStates:
-    """user id -> `UserState` (None: no active user has that id), cached while trusted."""
+    """user id -> `UserState` (None: no active user has that id), cached while trusted.
+
+    Concurrent requests of one user share one lookup, and a user who keeps calling has
+    the state reloaded in the background before it expires (`RefreshingCache`)."""
 
     def __init__(
         self,
@@ -50,44 +56,38 @@ class UserStates:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._database = database
-        self._bus = bus
-        self._ttl_s = ttl_s
         self._session_window = timedelta(seconds=session_window_s)
-        self._clock = clock
-        self._entries: dict[str, tuple[float, UserState | None]] = {}
-        self._epoch = 0  # counts invalidations: a load that raced one is not cached
+        self._cache: RefreshingCache[str, UserState | None] = RefreshingCache(
+            self._load,
+            ttl_s=ttl_s,
+            refresh_ahead_s=ttl_s * REFRESH_AHEAD_SHARE,
+            max_entries=_MAX_ENTRIES,
+            trusted=lambda: bus.listening,
+            clock=clock,
+        )
 
     def cached(self, user_id: str) -> UserState | None:
         """The cached state, or `UNKNOWN` when there is none to trust (no lookup is made)."""
-        entry = self._entries.get(user_id)
-        if entry is None or entry[0] <= self._clock() or not self._bus.listening:
-            return UNKNOWN
-        return entry[1]
+        found, state = self._cache.peek(user_id)
+        return state if found else UNKNOWN
 
     async def get(self, user_id: str) -> UserState | None:
         """The user's current state; None when no active user has this id.
 
         May raise `OSError` or `SQLAlchemyError` when the database cannot be reached.
         """
-        cached = self.cached(user_id)
-        if cached is not UNKNOWN:
-            return cached
-        epoch = self._epoch
-        state = await self._load(user_id)
-        if epoch == self._epoch and self._bus.listening:
-            if len(self._entries) >= _MAX_ENTRIES:
-                self._entries.clear()
-            self._entries[user_id] = (self._clock() + self._ttl_s, state)
-        return state
+        return await self._cache.get(user_id)
 
     def invalidate(self, message: str) -> None:
         """Drop what `message` (a revocation bus message) makes stale."""
-        self._epoch += 1
         kind, _, subject = message.partition(":")
         if message == EVERYTHING:
-            self._entries.clear()
+            self._cache.invalidate()
         elif kind == "user":
-            self._entries.pop(subject, None)
+            self._cache.invalidate(lambda user_id, _: user_id == subject)
+
+    async def aclose(self) -> None:
+        await self._cache.aclose()
 
     async def _load(self, user_id: str) -> UserState | None:
         try:
