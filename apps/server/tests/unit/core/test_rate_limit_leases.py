@@ -1,5 +1,7 @@
 """Leased quotas: fewer round trips, never more than the limit, the last hits exact."""
 
+import asyncio
+
 from server.core.rate_limit import LeasedQuota, MemoryRateLimiter, RateDecision
 
 
@@ -36,3 +38,29 @@ async def test_one_process_gets_exactly_its_limit() -> None:
     decisions = [await quota.hit("user:c", 25, 60) for _ in range(30)]
     assert [d.allowed for d in decisions] == [True] * 25 + [False] * 5
     assert decisions[-1].retry_after_s > 0
+
+
+class SlowLimiter(CountingLimiter):
+    """A store one event-loop turn away, like Redis: concurrent callers overlap."""
+
+    async def hit(self, key: str, limit: int, window_s: float, cost: int = 1) -> RateDecision:
+        await asyncio.sleep(0)
+        return await super().hit(key, limit, window_s, cost)
+
+
+async def test_a_crowd_that_empties_the_lease_refills_it_once_per_lease() -> None:
+    # 64 concurrent requests used to find the lease empty together and each took a new one
+    # from the store: one round trip per request, and leases overwritten (quota wasted).
+    inner = SlowLimiter()
+    quota = LeasedQuota(inner, lease=10)
+    decisions = await asyncio.gather(*(quota.hit("user:d", 1000, 60) for _ in range(64)))
+    assert all(d.allowed for d in decisions)
+    assert inner.calls == 7  # ceil(64 / 10)
+    probe = await MemoryRateLimiter.hit(inner, "user:d", 1000, 60)
+    assert probe.remaining == 1000 - 71  # 7 leases of 10 and the probe: none taken twice
+
+
+async def test_a_crowd_never_gets_more_than_the_limit() -> None:
+    quota = LeasedQuota(SlowLimiter(), lease=10)
+    decisions = await asyncio.gather(*(quota.hit("user:e", 25, 60) for _ in range(40)))
+    assert sum(d.allowed for d in decisions) == 25
