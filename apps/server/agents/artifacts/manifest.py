@@ -9,7 +9,7 @@ from typing import Any, Final, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from server.agents.artifacts.reference import ReferenceStatistics
-from server.agents.training.metrics import BiasReport, EvaluationReport
+from server.agents.training.reports import BiasReport, EvaluationReport
 
 MANIFEST_FILE: Final = "manifest.json"
 MODEL_CARD_FILE: Final = "model_card.md"

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.stats import rankdata
 
 from server.agents.numeric import FloatArray
 
@@ -55,6 +54,10 @@ def label_indices(values: Sequence[str], labels: Sequence[str]) -> IntArray:
 def macro_auc(truth: IntArray, proba: FloatArray) -> float:
     """Mean one-vs-rest ROC AUC (Mann-Whitney U) over classes with positives and negatives;
     NaN with fewer than two such classes."""
+    # Imported here: scipy.stats costs the API about 1.5 s at every start, for a report
+    # that is asked for now and then.
+    from scipy.stats import rankdata  # noqa: PLC0415
+
     scores = []
     for k in range(proba.shape[1]):
         positive = truth == k

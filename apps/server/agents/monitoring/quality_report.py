@@ -15,7 +15,7 @@ from server.agents.monitoring.calibration import Calibration, calibration
 from server.agents.monitoring.estimate import EstimatedQuality, estimate_quality
 from server.agents.monitoring.quality import LabelledQuality, label_indices, labelled_quality
 from server.agents.numeric import FloatArray
-from server.agents.training.metrics import BiasReport, segment_report
+from server.agents.training.reports import BiasReport
 from server.config import GateConfig, QualityConfig
 
 QUALITY_METRICS = ("macro_auc", "precision", "recall", "accuracy")
@@ -119,6 +119,9 @@ def quality_report(
     correct = proba.argmax(axis=1) == label_indices(window.feedback, labels)
     predicted = [labels[i] for i in proba.argmax(axis=1)]
     bands = [length_band(n, config.segment_length_edges) for n in window.feedback_lengths]
+    # scikit-learn is imported when a report is built, not when the API starts (~1.5 s).
+    from server.agents.training.metrics import segment_report  # noqa: PLC0415
+
     segments = segment_report(window.feedback, predicted, bands, gates.min_segment_size)
     return QualityReport(
         status="ok",
