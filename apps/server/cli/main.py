@@ -28,6 +28,10 @@ def load_settings() -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return run_command(build_parser().parse_args(argv))
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     api = commands.add_parser("api", help="serve the HTTP API")
@@ -38,7 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
     worker.add_argument("--concurrency", type=int, default=None)
     commands.add_parser("beat", help="run the Celery beat scheduler")
-    commands.add_parser("dev", help="API, worker and beat together (make dev)")
+    dev = commands.add_parser("dev", help="API, worker and beat together (make dev)")
+    dev.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="first, in this process: migrate, train a champion if none, create an admin if "
+        "no user exists",
+    )
     train = commands.add_parser("train", help="train, gate and register a model version")
     train.add_argument("--data", type=Path, help="CSV or JSONL with text,label[,segment]")
     train.add_argument("--rows", type=int, help="generated tickets when no --data")
@@ -63,12 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings-table", help="regenerate the README tables (settings, scopes)"
     )
     table.add_argument("--update", type=Path, required=True, metavar="README")
-    args = parser.parse_args(argv)
-
-    return _run(args)
+    return parser
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace) -> int:
+    """Run one parsed command; its exit code."""
     if args.command in {"openapi", "settings-table"}:
         from server.cli import docs
 
@@ -80,7 +89,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "dev":
         from server.cli.dev import run_dev
 
-        return run_dev()
+        return run_dev(bootstrap=args.bootstrap)
     settings = load_settings()
     if args.command == "train":
         from server.cli.training import run_train

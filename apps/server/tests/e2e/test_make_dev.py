@@ -3,13 +3,17 @@ worker that dies is started again, and a test that fails while they run leaves n
 them behind."""
 
 import os
+import re
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
+from server.cli.dev import DEV_ADMIN
 from server.tests.support.databases import provision_database
 from server.tests.support.live_server import free_port, wait_until_up
 from server.tests.support.processes import group_members, server_process, wait_for
@@ -115,3 +119,48 @@ def test_a_test_failing_while_dev_runs_leaves_no_process_behind(tmp_path: Path) 
     assert len(seen) >= 4
     # and whatever the group spawned after that look (pool processes, the reloader's child)
     wait_until_gone([*seen, *group_members(seen[0])])
+
+
+def printed_password(log: Path) -> str | None:
+    found = re.search(r"password \(shown once\): (\S+)", log.read_text("utf-8", "replace"))
+    return found.group(1) if found else None
+
+
+def test_bootstrap_readies_an_empty_checkout_in_the_supervisor_itself(tmp_path: Path) -> None:
+    """`make dev` on a fresh clone: no database file, no model, no user. The supervisor
+    migrates, trains and creates the administrator itself, then starts the three."""
+    port, log = free_port(), tmp_path / "dev.log"
+    env = dev_env(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", port)
+    env["APP_TRAIN_DEFAULT_ROWS"] = "2000"
+    with server_process(["dev", "--bootstrap"], env, output=log) as dev:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for(model_served(base_url), dev, "the API with the champion loaded")
+        assert len(children_of(dev.pid)) == 3  # the steps ran in the supervisor
+        password = printed_password(log)
+        assert password is not None, log.read_text()
+        signed_in = httpx.post(
+            f"{base_url}/api/v1/auth/token",
+            data={"username": DEV_ADMIN, "password": password},
+            timeout=30,
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        token = signed_in.json()["access_token"]
+        predicted = httpx.post(
+            f"{base_url}/api/v1/predictions",
+            json={"texts": ["I was charged twice for my subscription"]},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+        assert predicted.status_code == 200, predicted.text
+
+
+def model_served(base_url: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            answer = httpx.get(f"{base_url}/readiness", timeout=2)
+        except httpx.TransportError:
+            return False
+        model = answer.json().get("dependencies", {}).get("model", {})
+        return answer.status_code == 200 and model.get("status") == "ok"
+
+    return check
