@@ -42,6 +42,15 @@ INFERENCE_WAIT = Histogram(
     ["queue", "outcome"],
     buckets=INFERENCE_BUCKETS,
 )
+INFERENCE_STAGE = Histogram(
+    "inference_stage_seconds",
+    "Where a sync prediction's wait goes, per micro-batch: `gather` (its first text's "
+    "arrival to its dispatch: the batching window and any wait for a dispatch slot), "
+    "`publish` (handing it to the broker), `answer` (published to answered: the queue, the "
+    "worker's scoring and the way back).",
+    ["stage"],
+    buckets=INFERENCE_BUCKETS,
+)
 FEEDBACK = Counter(
     "feedback_total",
     "Feedback labels recorded, by model, version and whether the prediction was right.",

@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -47,7 +46,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from server.agents.data.generator import generate_tickets
 from server.config import SERVER_DIR, Settings
-from server.scripts.bench import cpu, jobs, load, profile, report, stack
+from server.scripts.bench import cpu, jobs, load, profile, report, rounds, stack, stages
 from server.taskqueue.names import ALL_QUEUES, INFERENCE_GPU, PREDICT_TASK, TRAINING
 
 REPO_ROOT = SERVER_DIR.parent.parent
@@ -55,6 +54,9 @@ REPO_ROOT = SERVER_DIR.parent.parent
 DEFAULT_QUEUES = ",".join(q for q in ALL_QUEUES if q not in {TRAINING, INFERENCE_GPU})
 PREDICTION_TEXTS = 32  # distinct request bodies, in rotation
 TEXT_SEED = 20_240_601
+PREDICT_PATH = "/api/v1/predictions"
+FLOOR_TARGET = load.Target("floor", "GET", "/")
+HEALTH_TARGET = load.Target("health", "GET", "/health")
 
 
 def worker_task_stats(metrics_url: str) -> dict[str, float]:
@@ -72,54 +74,103 @@ def worker_task_stats(metrics_url: str) -> dict[str, float]:
     return stats
 
 
+def api_wait_stats(base_url: str) -> dict[str, float]:
+    """Per stage of a prediction's wait (`inference_stage_seconds`), its count and sum."""
+    text = httpx.get(f"{base_url}/metrics", timeout=5).text
+    stats: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != "inference_stage_seconds":
+            continue
+        for s in family.samples:
+            stage = s.labels.get("stage", "")
+            if s.name.endswith("_sum"):
+                stats[f"{stage}_s"] = stats.get(f"{stage}_s", 0.0) + s.value
+            elif s.name.endswith("_count"):
+                stats[f"{stage}_n"] = stats.get(f"{stage}_n", 0.0) + s.value
+    return stats
+
+
+def wait_stages(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Mean milliseconds per micro-batch in each stage over a window."""
+    means: dict[str, float] = {}
+    for stage in ("gather", "publish", "answer"):
+        count = after.get(f"{stage}_n", 0.0) - before.get(f"{stage}_n", 0.0)
+        seconds = after.get(f"{stage}_s", 0.0) - before.get(f"{stage}_s", 0.0)
+        if count:
+            means[stage] = round(seconds / count * 1000, 2)
+    return means
+
+
 def measure(
-    running: stack.Stack, target: load.Target, args: argparse.Namespace, client: str, work: Path
+    running: stack.Stack,
+    endpoint: rounds.Endpoint,
+    sessions: dict[str, int],
+    args: argparse.Namespace,
+    *,
+    client: str,
+    work: Path,
 ) -> dict[str, Any]:
     """Warm up, then the measured run, with CPU per component and the worker's counters."""
+    target, url = endpoint.target, endpoint.base_url
     common = {"connections": args.connections, "threads": args.client_threads, "work_dir": work}
     if args.warmup > 0:
-        load.run_load(client, running.base_url, target, seconds=args.warmup, **common)
-    sessions = running.pids()
+        load.run_load(client, url, target, seconds=args.warmup, **common)
     tasks_before = worker_task_stats(running.worker_metrics_url)
+    waits_before = api_wait_stats(running.base_url)
     cpu_before, started = cpu.sample(sessions), time.monotonic()
-    figures = load.run_load(client, running.base_url, target, seconds=args.duration, **common)
+    figures = load.run_load(client, url, target, seconds=args.duration, **common)
     cpu_after, elapsed = cpu.sample(sessions), time.monotonic() - started
     tasks_after = worker_task_stats(running.worker_metrics_url)
+    waits = wait_stages(waits_before, api_wait_stats(running.base_url))
     cores = cpu.cores_used(cpu_before, cpu_after, elapsed)
     if cores:
         cores["load_client"] = round(figures["client_cpu_s"] / elapsed, 2)
+        # The server's own CPU per answer: steadier than req/s on a machine others share.
+        server = cores["floor" if endpoint.name == rounds.FLOOR else "api"]
+        figures["server_cpu_us"] = round(server * elapsed / max(figures["requests"], 1) * 1e6)
     figures["cores"] = cores
     tasks = tasks_after["tasks"] - tasks_before["tasks"]
     if target.bodies:
         seconds = tasks_after["seconds"] - tasks_before["seconds"]
+        mean_task_ms = seconds / tasks * 1000 if tasks else None
         figures["worker"] = {
             "tasks": int(tasks),
             "texts_per_task": round(figures["requests"] / tasks, 1) if tasks else None,
-            "mean_task_ms": round(seconds / tasks * 1000, 2) if tasks else None,
+            "mean_task_ms": round(mean_task_ms, 2) if mean_task_ms else None,
             "busy_share": round(seconds / elapsed, 2),
+            # Mean per micro-batch, from the API's `inference_stage_seconds`.
+            "wait_ms": waits,
+            # Of a prediction's latency, the share its batch spent being scored.
+            "latency_share": round(mean_task_ms / figures["latency_ms"]["mean"], 3)
+            if mean_task_ms and figures["latency_ms"]["mean"]
+            else None,
         }
-    if args.profile:
-        figures["profile"] = profiled_run(running, target, args, client, common)
     return figures
 
 
 def profiled_run(
     running: stack.Stack,
-    target: load.Target,
+    endpoint: rounds.Endpoint,
     args: argparse.Namespace,
+    *,
     client: str,
-    common: dict[str, Any],
+    work: Path,
 ) -> dict[str, Any]:
     """One more window under py-spy (its figures are perturbed, so kept apart)."""
-    with profile.recording(running.pids(), args.duration, args.out_dir, target.name) as files:
+    common = {"connections": args.connections, "threads": args.client_threads}
+    target, seconds = endpoint.target, args.duration
+    with profile.recording(running.pids(), seconds, args.out_dir, endpoint.name) as files:
         if not files:
             return {"error": "py-spy not found on PATH"}
-        figures = load.run_load(client, running.base_url, target, seconds=args.duration, **common)
+        figures = load.run_load(
+            client, endpoint.base_url, target, seconds=seconds, work_dir=work, **common
+        )
     return {
         "requests_per_s": figures["requests_per_s"],
         "p99_ms": figures["latency_ms"]["p99"],
         "files": [path.name for path in files.values()],
         "self_time": {name: profile.hottest(path) for name, path in files.items()},
+        "stages": stages.per_request(files["api"], figures["requests"]),
     }
 
 
@@ -174,16 +225,39 @@ def sign_in(base_url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+def api_key(base_url: str, auth: dict[str, str]) -> dict[str, str]:
+    """The header of a new API key with the `predict` scope, as a machine client holds."""
+    response = httpx.post(
+        f"{base_url}/api/v1/api-keys",
+        json={"name": "bench", "scopes": ["predict"]},
+        headers=auth,
+        timeout=30,
+    )
+    response.raise_for_status()
+    return {"X-API-Key": response.json()["key"]}
+
+
+def endpoints(
+    running: stack.Stack, floor: stack.Stack, credentials: dict[str, dict[str, str]]
+) -> list[rounds.Endpoint]:
+    """The floor, `/health`, and predictions once per kind of credential."""
+    texts = list(generate_tickets(PREDICTION_TEXTS, TEXT_SEED).texts)
+    bodies = tuple(json.dumps({"texts": [text]}) for text in texts)
+    rows = [
+        rounds.Endpoint(rounds.FLOOR, "bare FastAPI GET (floor)", floor.base_url, FLOOR_TARGET),
+        rounds.Endpoint(rounds.HEALTH, "GET /health", running.base_url, HEALTH_TARGET),
+    ]
+    for kind, headers in credentials.items():
+        target = load.Target(
+            f"predictions_{kind}", "POST", PREDICT_PATH, bodies, tuple(headers.items())
+        )
+        label = f"POST {PREDICT_PATH} (1 text, {kind.replace('_', ' ')})"
+        rows.append(rounds.Endpoint(target.name, label, running.base_url, target))
+    return rows
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     client = load.client_name(args.python_client)
-    texts = list(generate_tickets(PREDICTION_TEXTS, TEXT_SEED).texts)
-    predictions = load.Target(
-        "predictions",
-        "POST",
-        "/api/v1/predictions",
-        tuple(json.dumps({"texts": [text]}) for text in texts),
-    )
-    health = load.Target("health", "GET", "/health")
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
         config = stack.StackConfig(
             postgres_admin_url=args.postgres,
@@ -200,14 +274,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             },
         )
         log(f"starting the stack in {tmp} (migrate, train {args.train_rows:,} rows, worker, api)")
-        with stack.serving_stack(config) as running:
+        with stack.serving_stack(config) as running, stack.floor_server(Path(tmp)) as floor:
             settings = effective_settings(running.env)
             auth = sign_in(running.base_url)
-            predictions = replace(predictions, headers=tuple(auth.items()))
-            results: dict[str, Any] = {}
-            for target in (health, predictions):
-                log(f"{target.method} {target.path}: {args.warmup:g} s + {args.duration:g} s")
-                results[target.name] = measure(running, target, args, client, Path(tmp))
+            rows = endpoints(
+                running, floor, {"token": auth, "api_key": api_key(running.base_url, auth)}
+            )
+            sessions = {**running.pids(), **floor.pids()}
+            measured = rounds.run_rounds(
+                rows,
+                args.rounds,
+                lambda row: measure(running, row, sessions, args, client=client, work=Path(tmp)),
+                log,
+            )
+            profiles = {
+                row.name: profiled_run(running, row, args, client=client, work=Path(tmp))
+                for row in rows
+                if args.profile and row.target.bodies
+            }
             log(f"batch job of {args.job_texts:,} texts")
             job_texts = (
                 []
@@ -216,7 +300,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             batch = run_batch_job(running, job_texts, auth, args.job_timeout)
             version = re.search(r"registered version (\d+)", running.train_output)
-    ratio = results["predictions"]["requests_per_s"] / max(results["health"]["requests_per_s"], 1)
+    summary = rounds.summarize(measured)
     return {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -229,6 +313,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "batch_max_texts": settings.batch_max_texts,
             "batch_max_in_flight": settings.batch_max_in_flight,
             "predict_timeout_s": settings.predict_timeout_s,
+            "rate_limit_enabled": settings.rate_limit_enabled,
             "train_rows": args.train_rows,
             "model_version": int(version.group(1)) if version else None,
         },
@@ -238,13 +323,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "connections": args.connections,
             "warmup_s": args.warmup,
             "duration_s": args.duration,
+            "rounds": args.rounds,
             "note": "The load client shares the machine's cores with the stack; its CPU is "
             "listed as load_client below.",
         },
-        "results": results,
-        "ratio": round(ratio, 3),
+        "endpoints": {row.name: row.label for row in rows},
+        "rounds": measured,
+        "summary": summary,
+        "profiles": profiles,
         "batch_job": batch,
-        "targets": report.judge(results, batch),
+        "targets": report.judge(summary, batch),
     }
 
 
@@ -266,6 +354,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--connections", type=int, default=64)
     add("--client-threads", type=int, default=1, help="wrk threads")
     add("--python-client", action="store_true", help="use bench/httpload.py even with wrk")
+    add("--rounds", type=int, default=3, help="interleaved rounds over every endpoint")
     add("--profile", action="store_true", help="one more window per endpoint under py-spy")
     add("--api-workers", type=int, default=1, help="uvicorn worker processes")
     add("--worker-concurrency", type=int, default=1, help="Celery prefork processes")
@@ -283,6 +372,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 1 <= args.connections <= 1024 or args.duration <= 0 or args.duration > 600:
         parser.error("--connections must be 1-1024 and --duration 0-600 s")
+    if not 1 <= args.rounds <= 20:
+        parser.error("--rounds must be 1-20")
     return args
 
 

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+RATE_HZ = 100  # samples per second and thread
+
 
 def py_spy() -> str | None:
     return shutil.which("py-spy")
@@ -30,7 +32,7 @@ def recording(
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {name: out_dir / f"profile-{tag}-{name}.folded" for name in pids}
-    options = ["--subprocesses", "--threads", "--rate", "100", "--format", "raw"]
+    options = ["--subprocesses", "--threads", "--rate", str(RATE_HZ), "--format", "raw"]
     options += ["--duration", str(max(1, round(seconds)))]
     recorders = [
         subprocess.Popen(  # noqa: S603 - py-spy on our own processes

@@ -147,9 +147,15 @@ def _run_step(name: str, args: list[str], env: dict[str, str], log: Path, timeou
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`python -m server <args>` in a session of its own."""
+    return start_python(["-m", "server", *args], env, log)
+
+
+def start_python(args: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Our interpreter with `args`, in its own session, output to `log`."""
     with log.open("wb") as out:
-        return subprocess.Popen(  # noqa: S603 - our interpreter, our module
-            [sys.executable, "-m", "server", *args],
+        return subprocess.Popen(  # noqa: S603 - our interpreter, arguments we built
+            [sys.executable, *args],
             env=env,
             cwd=SERVER_DIR,
             stdout=out,
@@ -248,3 +254,29 @@ def serving_stack(config: StackConfig, ready_timeout_s: float = 120) -> Iterator
             for name in ("api", "worker"):
                 if name in stack.processes:
                     stop(stack.processes[name])
+
+
+@contextlib.contextmanager
+def floor_server(state_dir: Path, timeout_s: float = 60) -> Iterator[Stack]:
+    """The bare FastAPI app (`floor_app.py`) under one uvicorn worker; stopped after."""
+    port = free_port()
+    log = state_dir / "floor.log"
+    env = {**os.environ, "PYTHONPATH": str(SERVER_DIR.parent)}
+    args = ["-m", "uvicorn", "server.scripts.bench.floor_app:app", "--host", LOOPBACK]
+    args += ["--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]
+    process = start_python(args, env, log)
+    floor = Stack(f"http://{LOOPBACK}:{port}", "", env, {"floor": process}, {"floor": log})
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if process.poll() is not None:
+                raise StackError(f"the floor app exited with {process.returncode}\n{_tail(log)}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(floor.base_url + "/", timeout=5).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise StackError(f"the floor app did not answer in {timeout_s:.0f} s")
+            time.sleep(0.2)
+        yield floor
+    finally:
+        stop(process)

@@ -41,10 +41,11 @@ class BatchResultMismatchError(RuntimeError):
 class _Batch(Generic[K, T, R]):
     """Items of one key on their way to one dispatch, and who waits for which slice."""
 
-    __slots__ = ("due", "items", "key", "parts", "timer")
+    __slots__ = ("due", "items", "key", "opened_at", "parts", "timer")
 
     def __init__(self, key: K) -> None:
         self.key = key
+        self.opened_at = time.perf_counter()  # its first item's arrival
         self.items: list[T] = []
         # (future, start, count): the submitter's slice of `items` and of the results.
         self.parts: list[tuple[asyncio.Future[list[R]], int, int]] = []
@@ -69,9 +70,10 @@ class MicroBatcher(Generic[K, T, R]):
         window_s: float,
         max_in_flight: int,
         max_waiting: int | None = None,
-        on_batch: Callable[[K, int, float], None] | None = None,
+        on_batch: Callable[[K, int, float, float], None] | None = None,
     ) -> None:
-        """`on_batch(key, size, seconds)` is called after each dispatch (size histogram).
+        """`on_batch(key, size, waited_s, seconds)` is called after each dispatch: how long
+        the batch gathered and waited for a slot since its first item, and the dispatch.
 
         `max_waiting` bounds the items gathered but not yet dispatched: past it, `submit`
         refuses at once (`BatcherOverloadedError`) instead of queueing work that would only
@@ -189,6 +191,7 @@ class MicroBatcher(Generic[K, T, R]):
         if all(future.done() for future, _, _ in batch.parts):
             return  # every submitter went away before it left: nothing to answer
         started = time.perf_counter()
+        waited = started - batch.opened_at
         try:
             results = await self._dispatch(batch.key, batch.items)
             if len(results) != len(batch.items):
@@ -209,12 +212,12 @@ class MicroBatcher(Generic[K, T, R]):
             for future, start, count in batch.parts:
                 if not future.done():
                     future.set_result(results[start : start + count])
-        self._report(batch, time.perf_counter() - started)
+        self._report(batch, waited, time.perf_counter() - started)
 
-    def _report(self, batch: _Batch[K, T, R], seconds: float) -> None:
+    def _report(self, batch: _Batch[K, T, R], waited: float, seconds: float) -> None:
         if self._on_batch is None:
             return
         try:
-            self._on_batch(batch.key, len(batch.items), seconds)
+            self._on_batch(batch.key, len(batch.items), waited, seconds)
         except Exception:  # a metrics hook must never fail a prediction
             log.exception("batcher.hook_failed")

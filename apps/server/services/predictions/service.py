@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from server.config import Settings
 from server.core.broadcast import Broadcast
 from server.core.errors import GatewayTimeoutError, ServiceUnavailableError, UnprocessableError
-from server.core.ml_metrics import INFERENCE_WAIT
+from server.core.ml_metrics import INFERENCE_STAGE, INFERENCE_WAIT
 from server.database.serving_models import Prediction
 from server.database.session import Database
 from server.services.predictions import feedback
@@ -37,6 +37,15 @@ from server.taskqueue.publisher import publish
 from server.taskqueue.results import ResultWaiter, TaskFailedError
 
 log = structlog.get_logger(__name__)
+
+
+STAGE_PUBLISH = INFERENCE_STAGE.labels("publish")
+STAGE_ANSWER = INFERENCE_STAGE.labels("answer")
+STAGE_GATHER = INFERENCE_STAGE.labels("gather")
+
+
+def _observe_gather(_key: object, _size: int, waited_s: float, _seconds: float) -> None:
+    STAGE_GATHER.observe(waited_s)
 
 
 class Ticket(NamedTuple):
@@ -94,6 +103,7 @@ class PredictionService:
             window_s=settings.batch_window_ms / 1000,
             max_in_flight=settings.batch_max_in_flight,
             max_waiting=settings.batch_max_waiting_texts,
+            on_batch=_observe_gather,
         )
         self._background: set[asyncio.Task[None]] = set()
 
@@ -192,6 +202,7 @@ class PredictionService:
     async def _score(self, served: ServedVersion, tickets: list[Ticket]) -> list[Scored]:
         task_id = self.waiter.new_task_id()
         handle = self.waiter.expect(task_id)  # subscribed before the task can finish
+        started = time.perf_counter()
         try:
             await publish(
                 self.celery,
@@ -211,7 +222,10 @@ class PredictionService:
         except BaseException:
             handle.discard()
             raise
+        published = time.perf_counter()
         answer = await handle.wait(self.settings.predict_timeout_s)
+        STAGE_PUBLISH.observe(published - started)
+        STAGE_ANSWER.observe(time.perf_counter() - published)
         try:
             batch = ScoredBatch.model_validate(answer)
         except ValidationError as exc:

@@ -46,7 +46,7 @@ def batcher(
     max_items: int = 4,
     window_s: float = 0.005,
     max_in_flight: int = 4,
-    on_batch: Callable[[str, int, float], None] | None = None,
+    on_batch: Callable[[str, int, float, float], None] | None = None,
 ) -> MicroBatcher[str, int, str]:
     return MicroBatcher(
         dispatch,
@@ -214,7 +214,8 @@ async def test_due_batch_keeps_filling_while_every_slot_is_busy() -> None:
 async def test_on_batch_reports_size_and_a_failing_hook_is_harmless() -> None:
     seen: list[tuple[str, int, float]] = []
 
-    def hook(key: str, size: int, seconds: float) -> None:
+    def hook(key: str, size: int, waited: float, seconds: float) -> None:
+        assert waited >= 0
         seen.append((key, size, seconds))
         raise ValueError("broken metrics")
 
