@@ -8,15 +8,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.database.serving_models import Prediction
 
+# The table, not the class: a Core INSERT of plain rows skips the ORM's bulk machinery,
+# which cost about half of the prediction log's CPU in the API under load.
+_PREDICTIONS: Table = Prediction.__table__  # type: ignore[assignment]
+
 
 async def insert_predictions(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """One multi-row INSERT for every row: one round trip, not one per prediction."""
-    await session.execute(insert(Prediction), list(rows))
+    await session.execute(insert(_PREDICTIONS), list(rows))
 
 
 async def get_prediction_for_update(
