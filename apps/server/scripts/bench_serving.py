@@ -158,19 +158,22 @@ def profiled_run(
 ) -> dict[str, Any]:
     """One more window under py-spy (its figures are perturbed, so kept apart)."""
     common = {"connections": args.connections, "threads": args.client_threads}
-    target, seconds = endpoint.target, args.duration
-    with profile.recording(running.pids(), seconds, args.out_dir, endpoint.name) as files:
+    target, seconds, sessions = endpoint.target, args.duration, running.pids()
+    with profile.recording(sessions, seconds, args.out_dir, endpoint.name) as files:
         if not files:
             return {"error": "py-spy not found on PATH"}
+        before, started = cpu.sample(sessions), time.monotonic()
         figures = load.run_load(
             client, endpoint.base_url, target, seconds=seconds, work_dir=work, **common
         )
+        cores = cpu.cores_used(before, cpu.sample(sessions), time.monotonic() - started)
+    api_cpu_us = cores.get("api", 0.0) * seconds / max(figures["requests"], 1) * 1e6
     return {
         "requests_per_s": figures["requests_per_s"],
         "p99_ms": figures["latency_ms"]["p99"],
         "files": [path.name for path in files.values()],
         "self_time": {name: profile.hottest(path) for name, path in files.items()},
-        "stages": stages.per_request(files["api"], figures["requests"]),
+        "stages": stages.per_request(files["api"], api_cpu_us),
     }
 
 

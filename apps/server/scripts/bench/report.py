@@ -143,8 +143,10 @@ def _stage_lines(profiles: dict[str, Any], labels: dict[str, str]) -> list[str]:
         "",
         "## API CPU per request, by stage (py-spy, an extra window per endpoint)",
         "",
-        "Microseconds of the API process's CPU per answered request; waits (the batching "
-        "window, the worker, the broker) use no CPU here and show in the latencies above.",
+        "Microseconds of the API process's CPU per answered request: each stage's share of "
+        "py-spy's busy samples times the CPU per request the kernel counted in that window. "
+        "Waits (the batching window, the worker, the broker) use no CPU here: they are the "
+        "`wait per micro-batch` figures above.",
         "",
         "| stage | " + " | ".join(labels[name] for name in found) + " |",
         "|---|" + "---|" * len(found),

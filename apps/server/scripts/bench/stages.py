@@ -2,8 +2,9 @@
 
 Each busy sample's stack is given to the deepest stage whose frame it holds (a quota check
 runs inside the sign-in dependency, so it counts as quota, not as auth); samples holding
-none are the HTTP server and the event loop. Samples over the request count and py-spy's
-rate give microseconds of CPU per request. Waits (the batching window, the worker) use no
+none are the event loop and other work. Each stage's share of the samples, times the CPU
+per request the kernel counted for the process in the same window, gives microseconds of
+CPU per request by stage. Waits (the batching window, the worker) use no
 CPU here and appear in the latency figures instead.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from server.scripts.bench.profile import IDLE_FRAMES, RATE_HZ
+from server.scripts.bench.profile import IDLE_FRAMES
 
 # (stage, function name, file path fragment); the function name "" matches any function.
 MARKERS: tuple[tuple[str, str, str], ...] = (
@@ -74,16 +75,23 @@ def stage_of(stack: str) -> str:
     return found
 
 
-def per_request(folded: Path, requests: int) -> dict[str, float]:
-    """Microseconds of API CPU per request by stage (and `total`), from py-spy's raw output."""
+def per_request(folded: Path, cpu_us: float) -> dict[str, float]:
+    """Microseconds of API CPU per request by stage (and `total`): each stage's share of
+    the busy samples in py-spy's raw output times `cpu_us`, the CPU per request the process
+    used in the same window by the kernel's count (sampling alone over-counts: py-spy
+    pauses the process to read it, and takes some waiting threads for busy ones)."""
     samples: Counter[str] = Counter()
-    if folded.is_file() and requests > 0:
+    if folded.is_file():
         for line in folded.read_text("utf-8", "replace").splitlines():
             stack, _, count = line.rpartition(" ")
             leaf = stack.rsplit(";", 1)[-1]
             if count.isdigit() and not leaf.startswith(IDLE_FRAMES):
                 samples[stage_of(stack)] += int(count)
-    scale = 1e6 / RATE_HZ / max(requests, 1)
-    costs = {stage: round(samples[stage] * scale, 1) for stage in STAGE_ORDER if samples[stage]}
-    costs["total"] = round(sum(samples.values()) * scale, 1)
+    busy = sum(samples.values())
+    if not busy:
+        return {}
+    costs = {
+        stage: round(samples[stage] / busy * cpu_us, 1) for stage in STAGE_ORDER if samples[stage]
+    }
+    costs["total"] = round(cpu_us, 1)
     return costs

@@ -85,14 +85,14 @@ def test_a_sample_belongs_to_the_deepest_stage_it_passes_through() -> None:
     )
 
 
-def test_cpu_per_request_by_stage_skips_idle_threads(tmp_path: Path) -> None:
+def test_cpu_per_request_is_shared_by_stage_skipping_idle_threads(tmp_path: Path) -> None:
     folded = tmp_path / "api.folded"
-    busy = "process 1;" + "Authenticator.authenticate (server/services/authentication.py:9)"
+    auth = "process 1;" + "Authenticator.authenticate (server/services/authentication.py:9)"
+    loop = "process 1;" + "Runner.run (asyncio/runners.py:118)"
     idle = "process 1;_worker (concurrent/futures/thread.py:81)"
-    folded.write_text(f"{busy} 30\n{idle} 500\n", "utf-8")
-    costs = stages.per_request(folded, requests=100)
-    # 30 samples at 100 Hz = 0.3 s of CPU over 100 requests = 3,000 us each; idle ignored
-    assert costs == {"auth": 3000.0, "total": 3000.0}
+    folded.write_text(f"{auth} 30\n{loop} 10\n{idle} 500\n", "utf-8")
+    costs = stages.per_request(folded, cpu_us=800)
+    assert costs == {"auth": 600.0, stages.OTHER: 200.0, "total": 800.0}
 
 
 def test_the_page_shows_every_endpoint_with_its_ratios() -> None:
