@@ -101,8 +101,12 @@ docs: install ## Regenerate README.md's tables: settings (from Settings), routes
 	$(RUN) python -m server settings-table --update ../../README.md
 
 .PHONY: bench
-bench: install ## Benchmark serving on local PostgreSQL + Redis (predictions vs /health, 100k job)
+bench: install ## Benchmark serving on local PostgreSQL + Redis (vs a bare FastAPI floor, 100k job)
 	$(RUN) python scripts/bench_serving.py --out-dir ../../reports
+
+.PHONY: bench-dev
+bench-dev: install ## Time make dev on a fresh clone of HEAD, then warm; writes reports/
+	$(RUN) python scripts/bench_dev_start.py --out-dir ../../reports
 
 .PHONY: check-infra
 check-infra: ## Lint and validate Dockerfiles, compose, k8s, workflows, alert rules (offline)
