@@ -27,6 +27,10 @@ class ModelSettings(BaseModel):
         SERVER_DIR / "var" / "artifacts",
         description="Root of the local artifact store (a Docker volume or a PVC when deployed).",
     )
+    dependency_lock_file: Path = Field(
+        SERVER_DIR / "uv.lock",
+        description="The dependency lock whose sha256 each version's lineage records.",
+    )
     max_text_chars: int = Field(
         2000,
         ge=16,

@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 from celery import Celery
 
+from server.agents.artifacts.lineage import build_provenance
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
@@ -24,7 +25,7 @@ from server.agents.data.shift import DriftSpec
 from server.agents.errors import ArtifactError, DataValidationError
 from server.agents.pipeline.run import RunConfig, TrainingResult, run_training
 from server.agents.training.progress import ProgressCallback
-from server.config import Settings
+from server.config import SERVER_DIR, Settings
 from server.core.errors import NotFoundError, ServiceUnavailableError
 from server.database import registry_repository, training_repository
 from server.database.base import utcnow
@@ -187,6 +188,16 @@ def load_data(settings: Settings, params: RunParams) -> TicketDataset:
     )
 
 
+def _generated_source(settings: Settings, params: RunParams) -> str:
+    """How generated data was made, so that its lineage can be reproduced."""
+    rows = params.rows or settings.train_default_rows
+    seed = params.seed if params.seed is not None else settings.training.seed
+    return (
+        f"generated(rows={rows}, seed={seed}, drift={params.drift_strength}, "
+        f"label_noise={params.label_noise})"
+    )
+
+
 def _load_champion(
     store: LocalArtifactStore, settings: Settings, champion: ModelVersion | None
 ) -> TicketClassifier | None:
@@ -310,8 +321,10 @@ async def execute_run(
             version=version,
             champion=_load_champion(store, settings, champion),
             on_progress=_ProgressWriter(database, run_id, on_progress),
-            git_commit=settings.git_commit,
-            data_source=params.data_path or "generated",
+            provenance=build_provenance(
+                SERVER_DIR, settings.git_commit, settings.dependency_lock_file
+            ),
+            data_source=params.data_path or _generated_source(settings, params),
         )
     except DataValidationError as exc:
         await fail_run(
