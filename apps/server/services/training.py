@@ -15,14 +15,19 @@ from typing import Any
 import structlog
 from celery import Celery
 
+from server.agents.artifacts.factory import open_artifact_store
 from server.agents.artifacts.lineage import build_provenance
-from server.agents.artifacts.store import LocalArtifactStore
+from server.agents.artifacts.store import ArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
 from server.agents.data.generator import generate_tickets
 from server.agents.data.ingest import load_tickets
 from server.agents.data.shift import DriftSpec
-from server.agents.errors import ArtifactError, DataValidationError
+from server.agents.errors import (
+    ArtifactError,
+    ArtifactStoreUnavailableError,
+    DataValidationError,
+)
 from server.agents.pipeline.run import RunConfig, TrainingResult, run_training
 from server.agents.training.progress import ProgressCallback
 from server.config import SERVER_DIR, Settings
@@ -199,7 +204,7 @@ def _generated_source(settings: Settings, params: RunParams) -> str:
 
 
 def _load_champion(
-    store: LocalArtifactStore, settings: Settings, champion: ModelVersion | None
+    store: ArtifactStore, settings: Settings, champion: ModelVersion | None
 ) -> TicketClassifier | None:
     if champion is None:
         return None
@@ -309,7 +314,7 @@ async def execute_run(
         champion = await registry.champion_version(session, settings.model_name)
         version = await registry.reserve_version_number(session, settings.model_name)
 
-    store = LocalArtifactStore(settings.artifact_root)
+    store = open_artifact_store(settings)
     log.info("training.run_started", run_id=str(run_id), model_version=version)
     try:
         data = await asyncio.to_thread(load_data, settings, params)
@@ -331,6 +336,11 @@ async def execute_run(
             database, run_id, {"kind": "data", "report": exc.report.model_dump(mode="json")}
         )
         log.warning("training.run_refused_data", run_id=str(run_id))
+        return await get_run(database, run_id)
+    except ArtifactStoreUnavailableError as exc:
+        # Nothing was registered: a version exists once its manifest is written, last.
+        await fail_run(database, run_id, {"kind": "artifact_store", "detail": str(exc)})
+        log.warning("training.artifact_store_unavailable", run_id=str(run_id), error=str(exc))
         return await get_run(database, run_id)
     except Exception as exc:
         # Never leave a run `running` forever: record the failure, then let the task fail.

@@ -3,9 +3,9 @@
     python -m server.agents.pipeline train [--data FILE] [--rows N] [--version N]
     python -m server.agents.pipeline generate --out FILE [--rows N] [--drift S]
 
-`train` stores a new version in the local artifact store of `Settings` and prints the result
-as JSON; registering and promoting it is the job of the services layer. Exit status: 0 when
-every gate passed, 1 when a gate failed, 2 when the data was refused.
+`train` stores a new version in the artifact store of `Settings` (`artifact_store_url`) and
+prints the result as JSON; registering and promoting it is the job of the services layer.
+Exit status: 0 when every gate passed, 1 when a gate failed, 2 when the data was refused.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import structlog
 
+from server.agents.artifacts.factory import open_artifact_store
 from server.agents.artifacts.lineage import build_provenance
-from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
 from server.agents.data.generator import generate_tickets
@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 def _train(args: argparse.Namespace, settings: Settings) -> int:
     config = RunConfig.from_settings(settings)
     tc = config.training
-    store = LocalArtifactStore(settings.artifact_root)
+    store = open_artifact_store(settings)
     data: TicketDataset
     if args.data is not None:
         data = load_tickets(
