@@ -1,4 +1,5 @@
-"""Training runs that store their version on object storage (a real S3-protocol server)."""
+"""Training runs that store their version on object storage (a real S3-protocol server), and
+versions uploaded by CI registered by their digest."""
 
 import uuid
 from collections.abc import Iterator
@@ -10,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.agents.artifacts.factory import open_artifact_store
 from server.agents.classifier import TicketClassifier
 from server.config import Settings
+from server.core.errors import ConflictError, UnprocessableError
 from server.database.models import RunStatus, TrainingRun
-from server.services import registry, training
+from server.services import model_transfer, registry, training
 from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
 from server.tests.support.live_server import free_port
+from server.tests.support.models import ModelCache
 from server.tests.support.s3_server import S3Server, s3_server
 
 BUCKET = "models"
@@ -85,3 +88,35 @@ async def test_an_unreachable_store_fails_the_run_and_registers_nothing(
         assert await registry.champion_version(session, settings.model_name) is None
         # The version number was never taken: the next run gets 1 again.
         assert await registry.reserve_version_number(session, settings.model_name) == 1
+
+
+async def test_a_version_built_by_ci_is_registered_by_its_digest_or_refused(
+    database: TransactionalDatabase, settings: Settings, server: S3Server, model_cache: ModelCache
+) -> None:
+    url = f"s3://{BUCKET}/{uuid.uuid4().hex}"
+    settings = settings.model_copy(update=server.settings_update(url))
+    artifact = model_cache.artifact()
+    uploaded = open_artifact_store(settings).save(artifact.manifest, artifact.files)  # CI's upload
+    name = artifact.manifest.name
+    with pytest.raises(ConflictError, match="differs from the recorded"):
+        await model_transfer.register_stored(
+            database, settings, uploaded.uri, "0" * 64, actor="ci", promote=True
+        )
+    async with database.session() as session:
+        assert await registry.champion_version(session, name) is None
+    with pytest.raises(UnprocessableError, match="not a manifest of the configured store"):
+        await model_transfer.register_stored(
+            database,
+            settings,
+            "s3://elsewhere/x/manifest.json",
+            uploaded.manifest_sha256,
+            actor="ci",
+        )
+    row = await model_transfer.register_stored(
+        database, settings, uploaded.uri, uploaded.manifest_sha256, actor="ci", promote=True
+    )
+    assert (row.version, row.artifact_uri) == (artifact.manifest.version, uploaded.uri)
+    async with database.session() as session:
+        champion = await registry.champion_version(session, name)
+    assert champion is not None
+    assert champion.sha256 == uploaded.manifest_sha256

@@ -1,0 +1,45 @@
+"""`python -m server models export|import`: a trained version moves to another environment
+(another database and artifact store) without retraining, lineage intact."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from server.cli.main import main
+from server.tests.support.databases import provision_database
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, database_url: str, artifacts: Path) -> None:
+    monkeypatch.setenv("APP_DATABASE_URL", database_url)
+    monkeypatch.setenv("APP_ARTIFACT_ROOT", str(artifacts))
+    monkeypatch.setenv("APP_TRAIN_DEFAULT_ROWS", "3000")
+    monkeypatch.setenv("APP_LOG_LEVEL", "WARNING")
+
+
+def test_export_then_import_into_another_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = tmp_path / "bundle.tar"
+    with provision_database("sqlite", tmp_path / "staging") as staging:
+        _use(monkeypatch, staging.settings.database_url, tmp_path / "staging-artifacts")
+        assert main(["train", "--promote"]) == 0
+        assert main(["models", "export", "ticket-triage", "1", "--out", str(bundle)]) == 0
+        assert f"wrote {bundle}" in capsys.readouterr().out
+        assert main(["models", "export", "ticket-triage", "9", "--out", str(bundle)]) == 1
+        assert "has no version 9" in capsys.readouterr().err
+    trained = json.loads(
+        (tmp_path / "staging-artifacts" / "ticket-triage" / "1" / "manifest.json").read_text()
+    )
+
+    with provision_database("sqlite", tmp_path / "production") as production:
+        _use(monkeypatch, production.settings.database_url, tmp_path / "prod-artifacts")
+        assert main(["models", "import", str(bundle), "--promote"]) == 0
+        assert "registered version 1 and promoted to champion" in capsys.readouterr().out
+        assert main(["models", "import", str(bundle)]) == 1
+        assert "already has a version 1" in capsys.readouterr().err
+    imported = json.loads(
+        (tmp_path / "prod-artifacts" / "ticket-triage" / "1" / "manifest.json").read_text()
+    )
+    assert imported == trained
+    assert imported["lineage"]["code"]["commit"] is not None
