@@ -18,6 +18,14 @@ from server.core.errors import AppError
 ACTOR = "cli"
 
 
+class VerificationFailedError(Exception):
+    """Some registered versions failed verification; the report lists each."""
+
+    def __init__(self, report: str, failed: int) -> None:
+        super().__init__(f"{failed} registered versions failed verification")
+        self.report = report
+
+
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """The `models` command and its subcommands."""
     models = commands.add_parser("models", help="export, import or register model versions")
@@ -34,6 +42,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     register.add_argument("manifest_url", help="s3://bucket/prefix/versions/NAME/V/manifest.json")
     register.add_argument("--sha256", required=True, help="the manifest's expected sha256")
     register.add_argument("--promote", action="store_true", help="make it the champion")
+    actions.add_parser("verify", help="check every registered version against the store")
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> str:
@@ -49,6 +58,16 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             out: Path = args.out or Path(f"{args.name}-v{args.version}.tar")
             await asyncio.to_thread(out.write_bytes, bundle)
             return f"wrote {out} ({len(bundle)} bytes)"
+        if args.action == "verify":
+            checked = await model_transfer.verify_registered(database, settings)
+            lines = [
+                f"{'ok  ' if not problem else 'FAIL'}  {name} v{version}  {problem}".rstrip()
+                for name, version, problem in checked
+            ]
+            failed = sum(1 for *_, problem in checked if problem)
+            if failed:
+                raise VerificationFailedError("\n".join(lines), failed)
+            return "\n".join([*lines, f"{len(checked)} registered versions verified"])
         if args.action == "import":
             row = await model_transfer.import_bundle(
                 database,
@@ -80,5 +99,9 @@ def run_models(settings: Settings, args: argparse.Namespace) -> int:
         sys.stdout.write(asyncio.run(_run(settings, args)) + "\n")
     except AppError as error:
         sys.stderr.write(f"refused: {error.detail}\n")
+        return 1
+    except VerificationFailedError as error:
+        sys.stdout.write(error.report + "\n")
+        sys.stderr.write(f"{error}\n")
         return 1
     return 0

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from server.agents.artifacts.bundle import read_bundle, write_bundle
 from server.agents.artifacts.factory import open_artifact_store
 from server.agents.artifacts.manifest import ArtifactManifest, sha256_hex
-from server.agents.errors import ArtifactExistsError, ArtifactIntegrityError
+from server.agents.errors import ArtifactError, ArtifactExistsError, ArtifactIntegrityError
 from server.config import Settings
 from server.core.errors import ConflictError, UnprocessableError
 from server.database import registry_repository
@@ -156,3 +156,24 @@ async def register_stored(
         promote=promote,
         reason=f"registered by digest {manifest_sha256[:12]}",
     )
+
+
+async def verify_registered(database: Database, settings: Settings) -> list[tuple[str, int, str]]:
+    """Every registered version checked against the store: (model, version, problem), where
+    problem is "" when every file is present and matches the recorded digest (a restore
+    drill's and an operator's check that the registry points at nothing missing)."""
+    async with database.session() as session:
+        pinned = [
+            (model.name, row.version, row.sha256)
+            for model in await registry_repository.list_models(session)
+            for row in await registry_repository.list_versions(session, model)
+        ]
+    store = open_artifact_store(settings)
+    checked = []
+    for name, version, sha256 in pinned:
+        try:
+            await asyncio.to_thread(store.verify, name, version, expected_manifest_sha256=sha256)
+            checked.append((name, version, ""))
+        except ArtifactError as error:
+            checked.append((name, version, str(error)))
+    return checked

@@ -43,3 +43,20 @@ def test_export_then_import_into_another_environment(
     )
     assert imported == trained
     assert imported["lineage"]["code"]["commit"] is not None
+
+
+def test_verify_reports_every_registered_version_and_fails_on_a_missing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with provision_database("sqlite", tmp_path) as database:
+        _use(monkeypatch, database.settings.database_url, tmp_path / "artifacts")
+        assert main(["train", "--promote"]) == 0
+        capsys.readouterr()
+        assert main(["models", "verify"]) == 0
+        assert "ok    ticket-triage v1" in capsys.readouterr().out
+        (tmp_path / "artifacts" / "ticket-triage" / "1" / "idf.npy").unlink()
+        assert main(["models", "verify"]) == 1
+        out = capsys.readouterr()
+        assert "FAIL  ticket-triage v1" in out.out
+        assert "idf.npy is missing" in out.out
+        assert "1 registered versions failed verification" in out.err
