@@ -317,6 +317,9 @@ async def execute_run(
     store = open_artifact_store(settings)
     log.info("training.run_started", run_id=str(run_id), model_version=version)
     try:
+        # Versions uploaded by CI but not (yet) registered hold their numbers in the store.
+        stored = await asyncio.to_thread(store.versions, settings.model_name)
+        version = max(version, max(stored, default=0) + 1)
         data = await asyncio.to_thread(load_data, settings, params)
         result = await asyncio.to_thread(
             run_training,

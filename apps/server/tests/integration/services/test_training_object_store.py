@@ -120,3 +120,18 @@ async def test_a_version_built_by_ci_is_registered_by_its_digest_or_refused(
         champion = await registry.champion_version(session, name)
     assert champion is not None
     assert champion.sha256 == uploaded.manifest_sha256
+
+
+async def test_a_run_skips_numbers_that_ci_uploads_hold_in_the_store(
+    database: TransactionalDatabase, settings: Settings, server: S3Server, model_cache: ModelCache
+) -> None:
+    settings = settings.model_copy(
+        update=server.settings_update(f"s3://{BUCKET}/{uuid.uuid4().hex}")
+    )
+    artifact = model_cache.artifact()
+    uploaded = artifact.manifest.model_copy(update={"version": 3})
+    open_artifact_store(settings).save(uploaded, artifact.files)  # by CI, not registered
+    finished = await _run(database, settings)
+    assert finished.status is RunStatus.succeeded, finished.error
+    _, version = await training.describe_run(database, finished.id)
+    assert version == 4
