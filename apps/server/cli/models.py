@@ -12,6 +12,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from server.agents.errors import ArtifactError
 from server.config import Settings
 from server.core.errors import AppError
 
@@ -99,6 +100,9 @@ def run_models(settings: Settings, args: argparse.Namespace) -> int:
         sys.stdout.write(asyncio.run(_run(settings, args)) + "\n")
     except AppError as error:
         sys.stderr.write(f"refused: {error.detail}\n")
+        return 1
+    except ArtifactError as error:  # e.g. the store is unreachable: its reason, no traceback
+        sys.stderr.write(f"failed: {error}\n")
         return 1
     except VerificationFailedError as error:
         sys.stdout.write(error.report + "\n")

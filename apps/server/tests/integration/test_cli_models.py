@@ -8,6 +8,7 @@ import pytest
 
 from server.cli.main import main
 from server.tests.support.databases import provision_database
+from server.tests.support.live_server import free_port
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, database_url: str, artifacts: Path) -> None:
@@ -60,3 +61,24 @@ def test_verify_reports_every_registered_version_and_fails_on_a_missing_file(
         assert "FAIL  ticket-triage v1" in out.out
         assert "idf.npy is missing" in out.out
         assert "1 registered versions failed verification" in out.err
+
+
+def test_an_unreachable_store_is_reported_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with provision_database("sqlite", tmp_path) as database:
+        _use(monkeypatch, database.settings.database_url, tmp_path / "artifacts")
+        assert main(["train", "--promote"]) == 0
+        monkeypatch.setenv("APP_ARTIFACT_STORE_URL", "s3://artifacts/models")
+        monkeypatch.setenv("APP_ARTIFACT_S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+        monkeypatch.setenv("APP_ARTIFACT_S3_ACCESS_KEY_ID", "key")
+        monkeypatch.setenv("APP_ARTIFACT_S3_SECRET_ACCESS_KEY", "secret")
+        monkeypatch.setenv("APP_ARTIFACT_S3_MAX_RETRIES", "0")
+        monkeypatch.setenv("APP_ARTIFACT_CACHE_DIR", str(tmp_path / "cache"))
+        capsys.readouterr()
+        bundle = tmp_path / "bundle.tar"
+        assert main(["models", "export", "ticket-triage", "1", "--out", str(bundle)]) == 1
+        err = capsys.readouterr().err
+        assert "failed: the artifact store s3://artifacts/models could not" in err
+        assert "Traceback" not in err
+        assert not bundle.exists()
