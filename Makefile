@@ -67,6 +67,17 @@ test: install client-install ## Server suite with coverage (fails under 90%), th
 		--cov=. --cov-report=term-missing:skip-covered --cov-fail-under=90
 	$(NPM_CLIENT) run test
 
+# Backs up a populated database (pg_dump, as the backup CronJob), restores it into a fresh
+# one, verifies every registered version's artifact, and checks that the API serves the
+# restored registry. Needs APP_TEST_DATABASE_URL (a PostgreSQL admin URL: two databases are
+# created and dropped there) and pg_dump, pg_restore and psql on PATH. The artifacts go to
+# APP_ARTIFACT_STORE_URL when set (the drill then covers that store), else a temporary folder.
+.PHONY: restore-drill
+restore-drill: install ## Backup and restore drill: dump, restore, verify artifacts, serve
+	@test -n "$${APP_TEST_DATABASE_URL:-}" || { \
+		echo 'set APP_TEST_DATABASE_URL (PostgreSQL admin URL), e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres'; exit 2; }
+	$(RUN) python scripts/restore_drill.py --admin-url "$$APP_TEST_DATABASE_URL"
+
 # Fault injection on real processes (API, worker, beat) over PostgreSQL and a redis-server
 # of its own (on a free port, killed and restarted by the suite), under concurrent client
 # load. Needs APP_TEST_DATABASE_URL (a PostgreSQL admin URL: the suite creates and drops a

@@ -32,6 +32,11 @@ class ArtifactExistsError(ArtifactError):
     """A version directory already exists; artifacts are immutable, pick a new version."""
 
 
+class ArtifactStoreUnavailableError(ArtifactError):
+    """The artifact store could not be reached or refused the request (network, credentials,
+    missing bucket); nothing was written that a registry could point at."""
+
+
 class ArtifactIntegrityError(ArtifactError):
     """An artifact file is missing, unexpected, or its sha256 differs from the manifest."""
 

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument(
         "--generate-password", action="store_true", help="generate one and print it once"
     )
+    from server.cli.models import add_parser as add_models_parser
+
+    add_models_parser(commands)
     openapi = commands.add_parser("openapi", help="write the OpenAPI schema as JSON")
     openapi.add_argument("--output", type=Path, required=True)
     table = commands.add_parser(
@@ -95,6 +98,10 @@ def run_command(args: argparse.Namespace) -> int:
         from server.cli.training import run_train
 
         return run_train(settings, args)
+    if args.command == "models":
+        from server.cli.models import run_models
+
+        return run_models(settings, args)
     if args.command == "create-user":
         from server.cli.users import run_create_user
 

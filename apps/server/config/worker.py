@@ -1,8 +1,9 @@
 """Settings of the queue and the Celery workers."""
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from server.config.base import SERVER_DIR
 
@@ -63,7 +64,10 @@ class WorkerSettings(BaseModel):
         20_000, ge=100, description="Generated tickets a training run uses when given no data."
     )
     git_commit: str | None = Field(
-        None, description="Commit the image was built from; recorded in every artifact."
+        None,
+        pattern=r"^[0-9a-f]{7,40}$",
+        description="Commit the image was built from (its `REVISION` build argument); "
+        "recorded in a version's lineage when training does not run from a git checkout.",
     )
     worker_metrics_port: int = Field(
         9100,
@@ -81,3 +85,9 @@ class WorkerSettings(BaseModel):
         SERVER_DIR / "var" / "celerybeat-schedule",
         description="Where beat keeps its schedule state (a writable path, e.g. under /tmp).",
     )
+
+    @field_validator("git_commit", mode="before")
+    @classmethod
+    def _empty_commit_is_none(cls, value: Any) -> Any:
+        # An image built without `--build-arg REVISION` sets the variable to "".
+        return None if value == "" else value

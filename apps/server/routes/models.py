@@ -14,6 +14,7 @@ from server.schemas.models import (
     ModelSummary,
     Rollback,
     VersionDetail,
+    VersionLineage,
     VersionSummary,
 )
 from server.schemas.problem import problem_responses
@@ -61,7 +62,7 @@ async def list_versions(
 
 @router.get(
     "/{name}/versions/{version}",
-    summary="One version: metrics, manifest, bias report",
+    summary="One version: metrics, manifest, bias report, lineage",
     responses=problem_responses(404),
 )
 async def get_version(
@@ -75,6 +76,7 @@ async def get_version(
         sha256=row.sha256,
         manifest=row.manifest,
         bias_report=row.manifest.get("bias_report"),
+        lineage=VersionLineage.from_manifest(row.manifest),
     )
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from server.core.text import SafeText
 from server.schemas.base import RequestModel
@@ -34,11 +34,58 @@ class VersionSummary(BaseModel):
     created_at: datetime
 
 
+class CodeRevision(BaseModel):
+    commit: str | None = Field(examples=["3f2c1e9a7b4d5c6e8f90a1b2c3d4e5f60718293a"])
+    source: Literal["checkout", "image"] | None = Field(
+        description="Read from the git checkout that trained, or the image's build argument."
+    )
+    dirty: bool | None = Field(
+        None, description="The checkout had uncommitted changes to tracked files."
+    )
+    missing_reason: str | None = Field(None, description="Why `commit` is unknown.")
+
+
+class TrainingData(BaseModel):
+    sha256: str = Field(description="Hash of the parsed training rows.")
+    rows: int
+    source: str
+    train_rows: int
+    calibration_rows: int
+    holdout_rows: int
+    class_counts: dict[str, int]
+
+
+class VersionLineage(BaseModel):
+    """What a version was built from: code, dependencies, data, configuration and seed."""
+
+    code: CodeRevision
+    dependency_lock_sha256: str | None = Field(description="sha256 of the dependency lock file.")
+    seed: int
+    training_config: dict[str, Any] = Field(description="The whole configuration of the run.")
+    training_data: TrainingData
+
+    @classmethod
+    def from_manifest(cls, manifest: dict[str, Any]) -> "VersionLineage | None":
+        """The lineage a manifest records; None for manifests written before it was kept."""
+        lineage = manifest.get("lineage")
+        if not isinstance(lineage, dict):
+            return None
+        try:
+            return cls.model_validate({**lineage, "training_data": manifest.get("training_data")})
+        except ValidationError:
+            return None
+
+
 class VersionDetail(VersionSummary):
     artifact_uri: str
     sha256: str = Field(description="Digest of the artifact's manifest.json.")
     manifest: dict[str, Any] = Field(description="The artifact's manifest, including bias report.")
     bias_report: dict[str, Any] | None = Field(None, description="Per-segment recall, if measured.")
+    lineage: VersionLineage | None = Field(
+        None,
+        description="Code, dependencies, data, configuration and seed; null for versions "
+        "trained before lineage was recorded.",
+    )
 
 
 class AliasUpdate(RequestModel):

@@ -15,16 +15,22 @@ from typing import Any
 import structlog
 from celery import Celery
 
-from server.agents.artifacts.store import LocalArtifactStore
+from server.agents.artifacts.factory import open_artifact_store
+from server.agents.artifacts.lineage import build_provenance
+from server.agents.artifacts.store import ArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
 from server.agents.data.generator import generate_tickets
 from server.agents.data.ingest import load_tickets
 from server.agents.data.shift import DriftSpec
-from server.agents.errors import ArtifactError, DataValidationError
+from server.agents.errors import (
+    ArtifactError,
+    ArtifactStoreUnavailableError,
+    DataValidationError,
+)
 from server.agents.pipeline.run import RunConfig, TrainingResult, run_training
 from server.agents.training.progress import ProgressCallback
-from server.config import Settings
+from server.config import SERVER_DIR, Settings
 from server.core.errors import NotFoundError, ServiceUnavailableError
 from server.database import registry_repository, training_repository
 from server.database.base import utcnow
@@ -187,8 +193,18 @@ def load_data(settings: Settings, params: RunParams) -> TicketDataset:
     )
 
 
+def _generated_source(settings: Settings, params: RunParams) -> str:
+    """How generated data was made, so that its lineage can be reproduced."""
+    rows = params.rows or settings.train_default_rows
+    seed = params.seed if params.seed is not None else settings.training.seed
+    return (
+        f"generated(rows={rows}, seed={seed}, drift={params.drift_strength}, "
+        f"label_noise={params.label_noise})"
+    )
+
+
 def _load_champion(
-    store: LocalArtifactStore, settings: Settings, champion: ModelVersion | None
+    store: ArtifactStore, settings: Settings, champion: ModelVersion | None
 ) -> TicketClassifier | None:
     if champion is None:
         return None
@@ -298,9 +314,12 @@ async def execute_run(
         champion = await registry.champion_version(session, settings.model_name)
         version = await registry.reserve_version_number(session, settings.model_name)
 
-    store = LocalArtifactStore(settings.artifact_root)
+    store = open_artifact_store(settings)
     log.info("training.run_started", run_id=str(run_id), model_version=version)
     try:
+        # Versions uploaded by CI but not (yet) registered hold their numbers in the store.
+        stored = await asyncio.to_thread(store.versions, settings.model_name)
+        version = max(version, max(stored, default=0) + 1)
         data = await asyncio.to_thread(load_data, settings, params)
         result = await asyncio.to_thread(
             run_training,
@@ -310,14 +329,21 @@ async def execute_run(
             version=version,
             champion=_load_champion(store, settings, champion),
             on_progress=_ProgressWriter(database, run_id, on_progress),
-            git_commit=settings.git_commit,
-            data_source=params.data_path or "generated",
+            provenance=build_provenance(
+                SERVER_DIR, settings.git_commit, settings.dependency_lock_file
+            ),
+            data_source=params.data_path or _generated_source(settings, params),
         )
     except DataValidationError as exc:
         await fail_run(
             database, run_id, {"kind": "data", "report": exc.report.model_dump(mode="json")}
         )
         log.warning("training.run_refused_data", run_id=str(run_id))
+        return await get_run(database, run_id)
+    except ArtifactStoreUnavailableError as exc:
+        # Nothing was registered: a version exists once its manifest is written, last.
+        await fail_run(database, run_id, {"kind": "artifact_store", "detail": str(exc)})
+        log.warning("training.artifact_store_unavailable", run_id=str(run_id), error=str(exc))
         return await get_run(database, run_id)
     except Exception as exc:
         # Never leave a run `running` forever: record the failure, then let the task fail.

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import structlog
 from celery import signals
 
-from server.agents.artifacts.store import LocalArtifactStore
+from server.agents.artifacts.factory import open_artifact_store
 from server.config import Settings
 from server.database.session import Database
 from server.services import registry
@@ -138,7 +138,7 @@ def serving_state(settings: Settings) -> ServingState:
     """This process's state, created (and its threads started) on first use."""
     global _state  # noqa: PLW0603 - one state per process, by design
     if _state is None or _state.pid != os.getpid():
-        store = LocalArtifactStore(settings.artifact_root)
+        store = open_artifact_store(settings)
         cache = ClassifierCache(store, settings.classifier_cache_size, settings.use_gpu)
         _state = ServingState(
             settings=settings,

@@ -24,6 +24,7 @@ import type {
   TrafficPolicyIn,
   TrainingRun,
   TrainingRunCreate,
+  VersionDetail,
   VersionSummary,
 } from './types';
 
@@ -89,6 +90,8 @@ export function createEndpoints(api: ApiClient) {
     listModels: () => api.request<ModelSummary[]>(`${V1}/models`),
     listVersions: (model: string) =>
       api.request<VersionSummary[]>(`${V1}/models/${seg(model)}/versions`),
+    getVersion: (model: string, version: number) =>
+      api.request<VersionDetail>(`${V1}/models/${seg(model)}/versions/${version}`),
     setAlias: (model: string, alias: Alias, body: AliasUpdate) =>
       api.request<AliasMove>(`${V1}/models/${seg(model)}/aliases/${seg(alias)}`, {
         method: 'PUT',

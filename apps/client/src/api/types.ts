@@ -14,6 +14,7 @@ export type JobStatus = Job['status'];
 export type ModelSummary = Schemas['ModelSummary'];
 export type VersionSummary = Schemas['VersionSummary'];
 export type VersionDetail = Schemas['VersionDetail'];
+export type VersionLineage = Schemas['VersionLineage'];
 export type AliasUpdate = Schemas['AliasUpdate'];
 export type AliasMove = Schemas['AliasMove'];
 export type Rollback = Schemas['Rollback'];

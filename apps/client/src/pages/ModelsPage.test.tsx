@@ -80,6 +80,54 @@ describe('Models page', () => {
     expect(screen.getByText('Champion').nextElementSibling).toHaveTextContent('version 3');
   });
 
+  it('shows the lineage of a version, or says it predates lineage', async () => {
+    const api = mockFetch();
+    signIn(api, user(['models:read']));
+    models(api);
+    const detail = {
+      version: 4,
+      status: 'candidate',
+      metrics: {},
+      created_by: 'trainer',
+      created_at: '2026-01-02T00:00:00Z',
+      aliases: ['challenger'],
+      artifact_uri: 'file:///artifacts/ticket-triage/4',
+      sha256: 'ab'.repeat(32),
+      manifest: {},
+      lineage: {
+        code: { commit: '3f2c1e9', source: 'image', dirty: null, missing_reason: null },
+        dependency_lock_sha256: 'cd'.repeat(32),
+        seed: 42,
+        training_config: { training: { c: 4 } },
+        training_data: {
+          sha256: 'ef'.repeat(32),
+          rows: 1000,
+          source: 'tickets.csv',
+          train_rows: 720,
+          calibration_rows: 80,
+          holdout_rows: 200,
+          class_counts: {},
+        },
+      },
+    };
+    api.on('GET', `${BASE}/versions/4`, detail);
+    api.on('GET', `${BASE}/versions/3`, { ...detail, version: 3, lineage: null });
+    const { user: ui } = renderApp('/models');
+    await ui.click(await screen.findByRole('button', { name: 'Lineage of version 4' }));
+    const panel = (await screen.findByRole('heading', { name: 'Lineage of version 4' })).closest(
+      'section',
+    ) as HTMLElement;
+    expect(await within(panel).findByText('3f2c1e9 (from the image)')).toBeVisible();
+    expect(within(panel).getByText('cd'.repeat(32))).toBeVisible();
+    expect(within(panel).getByText(/tickets.csv: 1000 rows \(720 train/)).toBeVisible();
+    expect(within(panel).getByText(/"c": 4/)).toBeInTheDocument();
+
+    await ui.click(screen.getByRole('button', { name: 'Lineage of version 3' }));
+    expect(
+      await screen.findByText('This version was trained before lineage was recorded.'),
+    ).toBeVisible();
+  });
+
   it('promotes a version with a reason', async () => {
     const api = mockFetch();
     signIn(api, user(['models:read', 'models:write']));

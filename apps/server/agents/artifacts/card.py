@@ -9,6 +9,28 @@ def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
+def _commit(manifest: ArtifactManifest) -> str:
+    lineage = manifest.lineage
+    if lineage is None:
+        return manifest.git_commit or "unknown"
+    code = lineage.code
+    if code.commit is None:
+        return f"unknown ({code.missing_reason})"
+    dirty = " with uncommitted changes" if code.dirty else ""
+    return f"`{code.commit}` (from the {code.source}{dirty})"
+
+
+def _lineage_lines(manifest: ArtifactManifest) -> list[str]:
+    lineage = manifest.lineage
+    if lineage is None:
+        return []
+    lock = lineage.dependency_lock_sha256
+    return [
+        f"- Seed: {lineage.seed}",
+        f"- Dependency lock sha256: {f'`{lock}`' if lock else 'unknown (no lock file shipped)'}",
+    ]
+
+
 def render_model_card(manifest: ArtifactManifest) -> str:
     """A Markdown model card built only from the manifest's fields."""
     m, data, ref = manifest.metrics, manifest.training_data, manifest.reference
@@ -16,7 +38,8 @@ def render_model_card(manifest: ArtifactManifest) -> str:
         f"# Model card: {manifest.name} v{manifest.version}",
         "",
         f"- Created: {manifest.created_at.isoformat()}",
-        f"- Git commit: {manifest.git_commit or 'unknown'}",
+        f"- Git commit: {_commit(manifest)}",
+        *_lineage_lines(manifest),
         f"- Format: `{manifest.model_format}` (plain arrays and JSON; loading executes nothing)",
         f"- Labels: {', '.join(manifest.labels)}",
         "",

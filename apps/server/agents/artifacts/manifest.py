@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from server.agents.artifacts.lineage import Lineage
 from server.agents.artifacts.reference import ReferenceStatistics
 from server.agents.training.reports import BiasReport, EvaluationReport
 
@@ -91,6 +92,9 @@ class ArtifactManifest(BaseModel):
     bias_report: BiasReport
     signature: Signature
     reference: ReferenceStatistics
+    lineage: Lineage | None = None
+    """Code, dependencies, seed and configuration; None only in manifests written before
+    lineage was recorded. `git_commit` above repeats `lineage.code.commit` for older readers."""
 
     @field_validator("files")
     @classmethod
@@ -99,6 +103,12 @@ class ArtifactManifest(BaseModel):
             if not _FILE_NAME.match(name) or name == MANIFEST_FILE:
                 raise ValueError(f"invalid artifact file name {name!r}")
         return files
+
+    @model_validator(mode="after")
+    def _one_commit(self) -> Self:
+        if self.lineage is not None and self.lineage.code.commit != self.git_commit:
+            raise ValueError("git_commit differs from lineage.code.commit")
+        return self
 
     def to_bytes(self) -> bytes:
         """The canonical bytes written to `manifest.json`."""

@@ -10,6 +10,7 @@ import numpy as np
 
 from server.agents.artifacts.card import render_model_card
 from server.agents.artifacts.codec import encode_model
+from server.agents.artifacts.lineage import Lineage
 from server.agents.artifacts.manifest import (
     MODEL_CARD_FILE,
     ArtifactManifest,
@@ -78,7 +79,7 @@ def package_model(
     name: str,
     version: int,
     created_at: datetime,
-    git_commit: str | None,
+    lineage: Lineage,
     training_data: TrainingDataInfo,
     hyperparameters: dict[str, Any],
     metrics: EvaluationReport,
@@ -91,7 +92,7 @@ def package_model(
         name=name,
         version=version,
         created_at=created_at,
-        git_commit=git_commit,
+        git_commit=lineage.code.commit,
         model_format=model.spec.format,
         labels=list(model.spec.labels),
         files={file: FileDigest.of(data) for file, data in files.items()},
@@ -101,6 +102,7 @@ def package_model(
         bias_report=bias_report,
         signature=signature_for(list(model.spec.labels), model.spec.max_text_chars),
         reference=reference,
+        lineage=lineage,
     )
     # The card is rendered from the manifest, then listed in it like every other file.
     files[MODEL_CARD_FILE] = render_model_card(manifest).encode()

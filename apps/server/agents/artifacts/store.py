@@ -58,7 +58,8 @@ class VerifiedArtifact:
 
 
 class ArtifactStore(Protocol):
-    """Keeps immutable model versions; implementations: local directory (a volume or PVC)."""
+    """Keeps immutable model versions; implementations: a local directory
+    (`LocalArtifactStore`) and S3-compatible object storage (`ObjectArtifactStore`)."""
 
     def save(self, manifest: ArtifactManifest, files: Mapping[str, bytes]) -> ArtifactRef:
         """Store a new version atomically; `ArtifactExistsError` if it exists."""
@@ -89,11 +90,47 @@ class ArtifactStore(Protocol):
         ...
 
 
-def _check_key(name: str, version: int) -> None:
+def check_key(name: str, version: int) -> None:
     if not _MODEL_NAME.match(name):
         raise ArtifactError(f"invalid model name {name!r}")
     if version < 1:
         raise ArtifactError(f"invalid version {version}: versions start at 1")
+
+
+def parse_manifest(
+    label: str, manifest_bytes: bytes, expected_sha256: str | None
+) -> tuple[ArtifactManifest, str]:
+    """The manifest and its sha256; `ArtifactIntegrityError` when it differs from what the
+    registry recorded or does not parse."""
+    manifest_sha256 = sha256_hex(manifest_bytes)
+    if expected_sha256 is not None and manifest_sha256 != expected_sha256:
+        raise ArtifactIntegrityError(
+            f"{label}: {MANIFEST_FILE} sha256 {manifest_sha256} differs from the recorded "
+            f"{expected_sha256}"
+        )
+    try:
+        manifest = ArtifactManifest.model_validate_json(manifest_bytes)
+    except ValidationError as error:
+        raise ArtifactIntegrityError(f"{label}: {MANIFEST_FILE} is invalid: {error}") from error
+    return manifest, manifest_sha256
+
+
+def check_files_match(manifest: ArtifactManifest, files: Mapping[str, bytes]) -> None:
+    """Refuse to save files that are not exactly the ones the manifest lists."""
+    if set(files) != set(manifest.files) or any(
+        FileDigest.of(data) != manifest.files[name] for name, data in files.items()
+    ):
+        raise ArtifactError("the files do not match the manifest's digests")
+
+
+def check_identity(artifact: VerifiedArtifact, name: str, version: int) -> VerifiedArtifact:
+    """Refuse a version whose manifest names another model or version."""
+    if (artifact.manifest.name, artifact.manifest.version) != (name, version):
+        raise ArtifactIntegrityError(
+            f"artifact {name}/{version} holds the manifest of "
+            f"{artifact.manifest.name}/{artifact.manifest.version}"
+        )
+    return artifact
 
 
 def read_verified(
@@ -114,16 +151,7 @@ def read_verified(
         manifest_bytes = (directory / MANIFEST_FILE).read_bytes()
     except FileNotFoundError as error:
         raise ArtifactIntegrityError(f"{label}: {MANIFEST_FILE} is missing") from error
-    manifest_sha256 = sha256_hex(manifest_bytes)
-    if expected_manifest_sha256 is not None and manifest_sha256 != expected_manifest_sha256:
-        raise ArtifactIntegrityError(
-            f"{label}: {MANIFEST_FILE} sha256 {manifest_sha256} differs from the recorded "
-            f"{expected_manifest_sha256}"
-        )
-    try:
-        manifest = ArtifactManifest.model_validate_json(manifest_bytes)
-    except ValidationError as error:
-        raise ArtifactIntegrityError(f"{label}: {MANIFEST_FILE} is invalid: {error}") from error
+    manifest, manifest_sha256 = parse_manifest(label, manifest_bytes, expected_manifest_sha256)
     present = {entry.name: entry for entry in directory.iterdir()}
     problems: list[str] = []
     unexpected = sorted(set(present) - set(manifest.files) - {MANIFEST_FILE})
@@ -168,16 +196,13 @@ class LocalArtifactStore:
 
     def path(self, name: str, version: int) -> Path:
         """The directory of a version (it may not exist)."""
-        _check_key(name, version)
+        check_key(name, version)
         return self.root / name / str(version)
 
     def save(self, manifest: ArtifactManifest, files: Mapping[str, bytes]) -> ArtifactRef:
         """Write the files and the manifest to a temporary directory, then rename it."""
         final = self.path(manifest.name, manifest.version)
-        if set(files) != set(manifest.files) or any(
-            FileDigest.of(data) != manifest.files[name] for name, data in files.items()
-        ):
-            raise ArtifactError("the files do not match the manifest's digests")
+        check_files_match(manifest, files)
         if final.exists():
             raise ArtifactExistsError(f"{manifest.name} version {manifest.version} exists")
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -214,12 +239,7 @@ class LocalArtifactStore:
         artifact = read_verified(
             self.path(name, version), expected_manifest_sha256=expected_manifest_sha256
         )
-        if (artifact.manifest.name, artifact.manifest.version) != (name, version):
-            raise ArtifactIntegrityError(
-                f"artifact {name}/{version} holds the manifest of "
-                f"{artifact.manifest.name}/{artifact.manifest.version}"
-            )
-        return artifact
+        return check_identity(artifact, name, version)
 
     def verify(
         self, name: str, version: int, *, expected_manifest_sha256: str | None = None

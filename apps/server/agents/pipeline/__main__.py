@@ -3,9 +3,9 @@
     python -m server.agents.pipeline train [--data FILE] [--rows N] [--version N]
     python -m server.agents.pipeline generate --out FILE [--rows N] [--drift S]
 
-`train` stores a new version in the local artifact store of `Settings` and prints the result
-as JSON; registering and promoting it is the job of the services layer. Exit status: 0 when
-every gate passed, 1 when a gate failed, 2 when the data was refused.
+`train` stores a new version in the artifact store of `Settings` (`artifact_store_url`) and
+prints the result as JSON; registering and promoting it is the job of the services layer.
+Exit status: 0 when every gate passed, 1 when a gate failed, 2 when the data was refused.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import structlog
 
-from server.agents.artifacts.store import LocalArtifactStore
+from server.agents.artifacts.factory import open_artifact_store
+from server.agents.artifacts.lineage import build_provenance
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
 from server.agents.data.generator import generate_tickets
@@ -25,7 +26,7 @@ from server.agents.data.ingest import detect_format, dump_tickets, load_tickets
 from server.agents.data.shift import DriftSpec
 from server.agents.errors import DataValidationError
 from server.agents.pipeline.run import RunConfig, run_training
-from server.config import Settings
+from server.config import SERVER_DIR, Settings
 
 _BAR_WIDTH = 30
 
@@ -48,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--drift", type=float, default=0.0, help="drift of generated data")
     train.add_argument("--version", type=int, help="version to create (default: next)")
     train.add_argument("--champion", type=int, help="stored version to compare with")
-    train.add_argument("--git-commit", help="commit recorded in the manifest")
+    train.add_argument(
+        "--git-commit", help="commit recorded when not run from a git checkout (APP_GIT_COMMIT)"
+    )
     generate = commands.add_parser("generate", help="write a generated dataset")
     generate.add_argument("--out", type=Path, required=True, help=".csv or .jsonl file")
     generate.add_argument("--rows", type=int, default=5000)
@@ -61,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 def _train(args: argparse.Namespace, settings: Settings) -> int:
     config = RunConfig.from_settings(settings)
     tc = config.training
-    store = LocalArtifactStore(settings.artifact_root)
+    store = open_artifact_store(settings)
     data: TicketDataset
     if args.data is not None:
         data = load_tickets(
@@ -87,7 +90,9 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
         version=version,
         champion=champion,
         on_progress=_progress_bar,
-        git_commit=args.git_commit,
+        provenance=build_provenance(
+            SERVER_DIR, args.git_commit or settings.git_commit, settings.dependency_lock_file
+        ),
         data_source=source,
     )
     sys.stdout.write(result.model_dump_json(indent=2, exclude={"manifest"}) + "\n")

@@ -21,6 +21,7 @@ from typing import Any, Self
 import structlog
 from pydantic import BaseModel, ConfigDict
 
+from server.agents.artifacts.lineage import UNRECORDED, BuildProvenance, Lineage
 from server.agents.artifacts.manifest import ArtifactManifest, TrainingDataInfo
 from server.agents.artifacts.package import build_reference, package_model
 from server.agents.artifacts.store import ArtifactStore
@@ -116,7 +117,7 @@ def run_training(
     version: int,
     champion: TicketClassifier | None = None,
     on_progress: ProgressCallback = ignore_progress,
-    git_commit: str | None = None,
+    provenance: BuildProvenance = UNRECORDED,
     data_source: str = "dataset",
     clock: Callable[[], datetime] = _utc_now,
 ) -> TrainingResult:
@@ -125,6 +126,8 @@ def run_training(
     `champion` is the currently served classifier (or None); it is scored on the same
     holdout. Raises `DataValidationError` for unusable data and `ArtifactExistsError` if
     the version is taken; a model that fails a gate is a result, not an exception.
+    `provenance` (code revision, dependency lock) goes into the manifest's lineage with the
+    seed and the whole of `config`.
     """
     started = time.perf_counter()
     tc, name = config.training, config.model_name
@@ -179,7 +182,9 @@ def run_training(
         name=name,
         version=version,
         created_at=clock(),
-        git_commit=git_commit,
+        lineage=Lineage(
+            **provenance.model_dump(), seed=tc.seed, training_config=config.model_dump(mode="json")
+        ),
         training_data=TrainingDataInfo(
             sha256=data.fingerprint(),
             rows=len(data),

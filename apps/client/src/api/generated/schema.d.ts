@@ -267,7 +267,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One version: metrics, manifest, bias report */
+        /** One version: metrics, manifest, bias report, lineage */
         get: operations["get_version_api_v1_models__name__versions__version__get"];
         put?: never;
         post?: never;
@@ -711,6 +711,29 @@ export interface components {
             predicted: number;
             /** Recall */
             recall: number | null;
+        };
+        /** CodeRevision */
+        CodeRevision: {
+            /**
+             * Commit
+             * @example 3f2c1e9a7b4d5c6e8f90a1b2c3d4e5f60718293a
+             */
+            commit: string | null;
+            /**
+             * Dirty
+             * @description The checkout had uncommitted changes to tracked files.
+             */
+            dirty?: boolean | null;
+            /**
+             * Missing Reason
+             * @description Why `commit` is unknown.
+             */
+            missing_reason?: string | null;
+            /**
+             * Source
+             * @description Read from the git checkout that trained, or the image's build argument.
+             */
+            source: ("checkout" | "image") | null;
         };
         /** DriftOut */
         DriftOut: {
@@ -1376,6 +1399,28 @@ export interface components {
             /** Updated By */
             updated_by: string;
         };
+        /** TrainingData */
+        TrainingData: {
+            /** Calibration Rows */
+            calibration_rows: number;
+            /** Class Counts */
+            class_counts: {
+                [key: string]: number;
+            };
+            /** Holdout Rows */
+            holdout_rows: number;
+            /** Rows */
+            rows: number;
+            /**
+             * Sha256
+             * @description Hash of the parsed training rows.
+             */
+            sha256: string;
+            /** Source */
+            source: string;
+            /** Train Rows */
+            train_rows: number;
+        };
         /**
          * TrainingRunCreate
          * @description Train on generated tickets (uploading training data comes with batch ingestion).
@@ -1583,6 +1628,8 @@ export interface components {
             created_at: string;
             /** Created By */
             created_by: string;
+            /** @description Code, dependencies, data, configuration and seed; null for versions trained before lineage was recorded. */
+            lineage?: components["schemas"]["VersionLineage"] | null;
             /**
              * Manifest
              * @description The artifact's manifest, including bias report.
@@ -1615,6 +1662,28 @@ export interface components {
              * @example 3
              */
             version: number;
+        };
+        /**
+         * VersionLineage
+         * @description What a version was built from: code, dependencies, data, configuration and seed.
+         */
+        VersionLineage: {
+            code: components["schemas"]["CodeRevision"];
+            /**
+             * Dependency Lock Sha256
+             * @description sha256 of the dependency lock file.
+             */
+            dependency_lock_sha256: string | null;
+            /** Seed */
+            seed: number;
+            /**
+             * Training Config
+             * @description The whole configuration of the run.
+             */
+            training_config: {
+                [key: string]: unknown;
+            };
+            training_data: components["schemas"]["TrainingData"];
         };
         /** VersionOverviewOut */
         VersionOverviewOut: {

@@ -1,8 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useApi } from '../../api/ApiContext';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading } from '../../components/Status';
 import { dateTime } from '../../lib/format';
+import { VersionLineage } from './VersionLineage';
 
 function metric(metrics: Record<string, unknown>, name: string): string {
   const value = metrics[name];
@@ -15,6 +17,7 @@ export function VersionsTable({ model }: { model: string }) {
     queryKey: ['models', model, 'versions'],
     queryFn: () => api.listVersions(model),
   });
+  const [shown, setShown] = useState<number | null>(null);
   return (
     <section aria-labelledby="versions-title" className="stack">
       <h2 id="versions-title">Versions</h2>
@@ -31,6 +34,7 @@ export function VersionsTable({ model }: { model: string }) {
                 <th scope="col">Macro F1</th>
                 <th scope="col">Macro AUC</th>
                 <th scope="col">Created</th>
+                <th scope="col">Lineage</th>
               </tr>
             </thead>
             <tbody>
@@ -50,12 +54,26 @@ export function VersionsTable({ model }: { model: string }) {
                   <td>
                     {dateTime(v.created_at)} <span className="muted small">by {v.created_by}</span>
                   </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-expanded={shown === v.version}
+                      aria-label={`Lineage of version ${v.version}`}
+                      onClick={() => {
+                        setShown(shown === v.version ? null : v.version);
+                      }}
+                    >
+                      {shown === v.version ? 'Hide' : 'Show'}
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       ) : null}
+      {shown !== null ? <VersionLineage model={model} version={shown} /> : null}
     </section>
   );
 }

@@ -9,6 +9,7 @@ from server.core.errors import ConflictError
 from server.services import registry
 from server.services.container import services_of
 from server.tests.support.auth import ADMIN_ID
+from server.tests.support.models import ModelCache
 
 MODEL = "ticket-triage"
 
@@ -52,6 +53,35 @@ async def test_versions_are_listed_with_metrics_and_detail(client: httpx.AsyncCl
     models = (await client.get("/api/v1/models")).json()
     assert models[0]["name"] == MODEL
     assert models[0]["latest_version"] == 3
+
+
+async def test_a_version_shows_the_lineage_its_manifest_records(
+    client: httpx.AsyncClient, db_session: AsyncSession, model_cache: ModelCache
+) -> None:
+    manifest = model_cache.artifact().manifest
+    assert manifest.lineage is not None
+    await registry.register_version(
+        db_session,
+        model_name=MODEL,
+        version=1,
+        artifact_uri=f"file:///artifacts/{MODEL}/1",
+        sha256="cd" * 32,
+        metrics={"macro_f1": 0.9},
+        manifest=manifest.model_dump(mode="json"),
+        created_by="pytest",
+    )
+    await register(db_session, 2)  # a manifest from before lineage was recorded
+
+    lineage = (await client.get(f"/api/v1/models/{MODEL}/versions/1")).json()["lineage"]
+    assert lineage["code"] == manifest.lineage.code.model_dump(mode="json")
+    assert lineage["code"]["commit"] is None
+    assert lineage["code"]["missing_reason"]  # never a bare null
+    assert lineage["seed"] == manifest.lineage.seed
+    assert lineage["training_config"] == manifest.lineage.training_config
+    assert lineage["training_data"]["sha256"] == manifest.training_data.sha256
+    assert lineage["training_data"]["holdout_rows"] == manifest.training_data.holdout_rows
+    older = (await client.get(f"/api/v1/models/{MODEL}/versions/2")).json()
+    assert older["lineage"] is None
 
 
 @pytest.mark.usefixtures("three_versions")

@@ -1,20 +1,35 @@
 """Training runs executed in-process: registration, gates, refused data, redelivery."""
 
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.agents.artifacts.manifest import sha256_hex
 from server.agents.data.generator import generate_tickets
 from server.agents.data.ingest import dump_tickets
-from server.config import Settings
+from server.config import SERVER_DIR, Settings
 from server.core.errors import NotFoundError
 from server.database.models import RunStatus, TrainingRun
 from server.services import registry, training
 from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
 
 ROWS = 3000
+
+
+def _head() -> str:
+    git = shutil.which("git")
+    assert git is not None, "the tests run from a git checkout"
+    done = subprocess.run(  # noqa: S603 - the test's own git call
+        [git, "-C", str(SERVER_DIR), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
 
 
 @pytest.fixture
@@ -60,6 +75,17 @@ async def test_a_passing_run_is_registered_and_promoted(
         champion = await registry.champion_version(session, settings.model_name)
     assert champion is not None
     assert champion.version == 1
+    lineage = champion.manifest["lineage"]
+    # Run from this repository's checkout: the commit is its HEAD, whatever the image says.
+    assert lineage["code"]["commit"] == _head()
+    assert lineage["code"]["source"] == "checkout"
+    assert lineage["dependency_lock_sha256"] == sha256_hex(
+        settings.dependency_lock_file.read_bytes()
+    )
+    assert lineage["seed"] == settings.training.seed
+    assert champion.manifest["training_data"]["source"] == (
+        f"generated(rows={ROWS}, seed=3, drift=0.0, label_noise=0.0)"
+    )
     assert (settings.artifact_root / settings.model_name / "1" / "manifest.json").is_file()
 
 

@@ -12,7 +12,7 @@ from server.agents.pipeline.run import RunConfig, run_training
 from server.agents.training.model import TrainedModel, fit_model
 from server.agents.training.split import split_dataset
 from server.config import GateConfig, TrainingConfig
-from server.tests.unit.agents.support import TrainedRun
+from server.tests.unit.agents.support import PROVENANCE, TrainedRun
 
 ROWS = 4000
 SEED = 11
@@ -52,7 +52,7 @@ def trained_run(
         store,
         version=1,
         on_progress=lambda fraction, stage: progress.append((fraction, stage)),
-        git_commit="0123abc",
+        provenance=PROVENANCE,
         data_source="generated",
     )
     return TrainedRun(run_config, dataset, store, result, progress)

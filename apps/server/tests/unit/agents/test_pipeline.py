@@ -1,12 +1,12 @@
 """`run_training` end to end: manifest, gates, progress, refusals, and the command line."""
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from server.agents.artifacts.manifest import MODEL_CARD_FILE
+from server.agents.artifacts.manifest import MODEL_CARD_FILE, ArtifactManifest
 from server.agents.artifacts.store import LocalArtifactStore
 from server.agents.classifier import TicketClassifier
 from server.agents.data.dataset import TicketDataset
@@ -18,7 +18,7 @@ from server.agents.pipeline.run import RunConfig, run_training
 from server.agents.training.model import fit_model
 from server.agents.training.split import split_dataset
 from server.config import Settings, TrainingConfig
-from server.tests.unit.agents.support import TrainedRun
+from server.tests.unit.agents.support import PROVENANCE, TrainedRun
 
 
 def test_a_good_run_passes_every_gate(trained_run: TrainedRun) -> None:
@@ -37,6 +37,17 @@ def test_manifest_records_what_the_version_is(trained_run: TrainedRun) -> None:
     assert manifest.created_at.tzinfo is not None
     assert manifest.created_at.utcoffset() == UTC.utcoffset(None)
     assert manifest.git_commit == "0123abc"
+    lineage = manifest.lineage
+    assert lineage is not None
+    assert lineage.code.commit == "0123abc"
+    assert lineage.code.source == "image"
+    assert lineage.dependency_lock_sha256 == "ab" * 32
+    assert lineage.seed == trained_run.config.training.seed
+    # The whole configuration, gates included, not only the model-shaping values.
+    assert RunConfig.model_validate(lineage.training_config) == trained_run.config
+    assert manifest.training_data.train_rows + manifest.training_data.calibration_rows + (
+        manifest.training_data.holdout_rows
+    ) == len(data)
     assert manifest.training_data.sha256 == data.fingerprint()
     assert manifest.training_data.rows == len(data)
     assert manifest.hyperparameters["ngram_max"] == 2
@@ -56,6 +67,8 @@ def test_manifest_records_what_the_version_is(trained_run: TrainedRun) -> None:
 def test_model_card_is_readable(version_dir: Path) -> None:
     card = (version_dir / MODEL_CARD_FILE).read_text(encoding="utf-8")
     assert card.startswith("# Model card: ticket-triage v1")
+    assert "- Git commit: `0123abc` (from the image)" in card
+    assert f"- Dependency lock sha256: `{'ab' * 32}`" in card
     assert "| refund |" in card
     assert "Segments (bias report)" in card
 
@@ -79,6 +92,38 @@ def test_training_is_deterministic(dataset: TicketDataset, training_config: Trai
     first, second = (fit_model(train, calibration, training_config, 2000) for _ in range(2))
     assert np.array_equal(first.classifier.coef_, second.classifier.coef_)
     assert first.temperature == second.temperature
+
+
+def test_retraining_on_the_same_data_config_and_seed_gives_byte_identical_files(
+    trained_run: TrainedRun, tmp_path: Path
+) -> None:
+    store = LocalArtifactStore(tmp_path)
+    first = trained_run.result.manifest
+    later = first.created_at + timedelta(days=1)
+    again = run_training(
+        trained_run.config,
+        trained_run.data,
+        store,
+        version=1,
+        provenance=PROVENANCE,
+        data_source="generated",
+        clock=lambda: later,
+    )
+    original = trained_run.store.path(first.name, 1)
+    retrained = store.path(first.name, 1)
+    model_files = set(first.files) - {MODEL_CARD_FILE}
+    assert model_files, "the manifest lists the model files"
+    for name in sorted(model_files):
+        assert (retrained / name).read_bytes() == (original / name).read_bytes(), name
+
+    # Only the time of the run differs (and the card, which prints it): the manifests
+    # agree on everything else.
+    def timeless(manifest: ArtifactManifest) -> dict[str, object]:
+        dumped = manifest.model_dump(mode="json", exclude={"created_at"})
+        del dumped["files"][MODEL_CARD_FILE]
+        return dumped
+
+    assert timeless(again.manifest) == timeless(first)
 
 
 def test_invalid_data_is_refused_and_nothing_is_stored(
