@@ -30,7 +30,7 @@ from server.services.predictions.record_buffer import RecordBuffer
 from server.services.predictions.records import Scored, record, scored_items
 from server.services.traffic import PlanCache, ServedVersion
 from server.taskqueue.heartbeat import heartbeat_max_age
-from server.taskqueue.names import INFERENCE
+from server.taskqueue.names import INFERENCE, INFERENCE_GPU
 from server.taskqueue.payloads import PredictPayload, RequestMeta, ScoredBatch, ShadowPayload
 from server.taskqueue.presence import WorkerPresence
 from server.taskqueue.publisher import publish
@@ -119,6 +119,7 @@ class PredictionService:
                 f"No version of '{plan.model_name}' is promoted yet; train one first."
             )
         await self._check_servable(served)
+        queue = INFERENCE_GPU if self.settings.scores_on_gpu(served.version) else INFERENCE
         started = time.perf_counter()
         outcome = "error"
         try:
@@ -139,7 +140,7 @@ class PredictionService:
             raise
         finally:
             seconds = time.perf_counter() - started
-            INFERENCE_WAIT.labels(INFERENCE, outcome).observe(seconds)
+            INFERENCE_WAIT.labels(queue, outcome).observe(seconds)
         latency_ms = seconds * 1000
         self.records.add(
             [
@@ -202,6 +203,8 @@ class PredictionService:
                     texts=[ticket.text for ticket in tickets],
                 ),
                 headers=batch_headers(tickets),
+                # GPU workers consume inference-gpu alone (APP_GPU_VERSIONS picks versions).
+                queue=INFERENCE_GPU if self.settings.scores_on_gpu(served.version) else None,
                 ignore_result=False,
                 task_id=task_id,
                 # Nobody awaits the answer past the timeout: a worker that gets the task
