@@ -104,16 +104,16 @@ prepare_tools() {
 # --- Dockerfiles ---------------------------------------------------------------------------
 dockerfiles() {
   find . \( -name .git -o -name .venv -o -name node_modules \) -prune -o \
-    \( -name Dockerfile -o -name '*.Dockerfile' \) -type f -print | sort
+    \( -name Dockerfile -o -name 'Dockerfile.*' -o -name '*.Dockerfile' \) -type f -print | sort
 }
 
 check_hadolint() {
   local files
   mapfile -t files < <(dockerfiles)
   [ "${#files[@]}" -gt 0 ] || { echo "no Dockerfile found"; return 1; }
-  # Both images must be linted: a moved Dockerfile must not drop out silently.
+  # Every image must be linted: a moved Dockerfile must not drop out silently.
   local expected
-  for expected in ./apps/server/Dockerfile ./apps/client/Dockerfile; do
+  for expected in ./apps/server/Dockerfile ./apps/server/Dockerfile.gpu ./apps/client/Dockerfile; do
     printf '%s\n' "${files[@]}" | grep -qxF "$expected" || { echo "missing: $expected"; return 1; }
   done
   printf '%s\n' "${files[@]}"
@@ -265,7 +265,7 @@ if [ "${#failed[@]}" -gt 0 ]; then
   red "cannot run the checks without their tools"
   exit 1
 fi
-check "hadolint: Dockerfiles (server, client)" check_hadolint
+check "hadolint: Dockerfiles (server, server GPU, client)" check_hadolint
 check "kustomize: render overlays and components" render_k8s
 check "kubernetes-validate --strict: rendered manifests" check_k8s_schemas
 check "k8s wiring: Ingress -> Service -> pod ports" check_k8s_wiring
