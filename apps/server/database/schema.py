@@ -51,14 +51,25 @@ def schema_problem(current: set[str]) -> str | None:
     )
 
 
+def is_newer_than_code(current: set[str]) -> bool:
+    """Whether the database was migrated by a newer version than this code (a revision it
+    does not know): `migrate` then has nothing to do, and must not fail a rollback."""
+    return bool(current - _revisions()[1])
+
+
 def _current_revisions(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
+async def current_revisions(database: Database) -> set[str]:
+    """The revisions the database is at (empty before the first migration)."""
+    async with database.engine.connect() as connection:
+        return await connection.run_sync(_current_revisions)
+
+
 async def _problem_now(database: Database) -> str | None:
     try:
-        async with database.engine.connect() as connection:
-            return schema_problem(await connection.run_sync(_current_revisions))
+        return schema_problem(await current_revisions(database))
     except (OSError, SQLAlchemyError) as exc:  # not up yet, like the schema
         return f"database unreachable ({exc.__class__.__name__})"
 

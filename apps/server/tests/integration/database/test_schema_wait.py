@@ -11,7 +11,13 @@ from alembic import command
 from sqlalchemy import text
 from structlog.testing import capture_logs
 
-from server.database.schema import SchemaNotReadyError, schema_problem, wait_for_schema
+from server.cli.processes import run_migrations
+from server.database.schema import (
+    SchemaNotReadyError,
+    current_revisions,
+    schema_problem,
+    wait_for_schema,
+)
 from server.database.session import Database
 from server.main import create_app
 from server.tests.support.databases import alembic_config, empty_database, postgres_param
@@ -121,3 +127,27 @@ def test_the_api_does_not_start_on_an_unmigrated_database(tmp_path: Path) -> Non
 
         with pytest.raises(SchemaNotReadyError, match="run the migrations"):
             asyncio.run(start())
+
+
+def test_migrate_keeps_a_newer_schema_and_upgrades_an_older_one(tmp_path: Path) -> None:
+    # deploy.yml runs the migrate Job of the release it deploys, a rolled-back one included.
+    with empty_database("sqlite", tmp_path) as url:
+        settings = settings_for_url(url)
+        command.upgrade(alembic_config(settings), "0006")
+
+        async def revisions() -> set[str]:
+            async with Database.connect(settings) as database:
+                return await current_revisions(database)
+
+        run_migrations(settings)
+        assert schema_problem(asyncio.run(revisions())) is None
+
+        async def from_the_future() -> None:
+            async with Database.connect(settings) as database, database.engine.begin() as c:
+                await c.execute(text("UPDATE alembic_version SET version_num = '9999_newer'"))
+
+        asyncio.run(from_the_future())
+        with capture_logs() as logs:
+            run_migrations(settings)  # alembic alone: "Can't locate revision '9999_newer'"
+        assert [e["event"] for e in logs] == ["migrate.newer_schema_kept"]
+        assert asyncio.run(revisions()) == {"9999_newer"}
