@@ -118,8 +118,8 @@ class PredictionService:
             raise ServiceUnavailableError(
                 f"No version of '{plan.model_name}' is promoted yet; train one first."
             )
-        await self._check_servable(served)
         queue = INFERENCE_GPU if self.settings.scores_on_gpu(served.version) else INFERENCE
+        await self._check_servable(served, queue)
         started = time.perf_counter()
         outcome = "error"
         try:
@@ -181,12 +181,13 @@ class PredictionService:
             f"{reason}; retry shortly.", headers={"Retry-After": str(max(retry_s, 1))}
         )
 
-    async def _check_servable(self, served: ServedVersion) -> None:
+    async def _check_servable(self, served: ServedVersion, queue: str) -> None:
         """503 at once, with the reason, when no worker can answer for the version (none is
         running, or every one refused its artifact), instead of a 504 after the timeout.
         Asks the cached view of the workers; when it is unknown, the request goes ahead."""
         view = await self.workers.view() if self.workers is not None else None
-        reason = view.unavailable(self.settings.model_name, served.version) if view else None
+        model = self.settings.model_name
+        reason = view.unavailable(model, served.version, queue) if view else None
         if reason is not None:
             raise self._unavailable(reason)
 

@@ -1,6 +1,7 @@
 """The GPU lane on the CPU: APP_GPU_VERSIONS routes a version's predictions to the
 `inference-gpu` queue, which a worker without a GPU still scores (CPU fallback), reporting
-the device it scored on. Runs on the embedded broker always and on Redis when configured."""
+the device it scored on; the API knows which queue has a consumer. Runs on the embedded
+broker always and on Redis when configured."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,10 +58,11 @@ async def test_a_version_routed_to_the_gpu_queue_is_scored_there_on_the_cpu(
 
 
 async def test_without_the_setting_the_version_stays_on_the_cpu_queue(stack: Settings) -> None:
-    # Nobody consumes `inference` here: the prediction is published there and times out.
-    settings = stack.model_copy(update={"gpu_versions": [], "predict_timeout_s": 1.0})
+    # Nobody consumes `inference` here: the API says so at once instead of publishing there.
+    settings = stack.model_copy(update={"gpu_versions": []})
     async with client_for(create_app(settings)) as client:
         assert (await eventually_ready(client)).status_code == 200
         response = await client.post("/api/v1/predictions", json={"texts": TEXTS})
-    assert response.status_code == 504, response.json()
+    assert response.status_code == 503, response.json()
+    assert "no worker consumes the inference queue" in response.json()["detail"]
     assert ("inference", "cpu") not in scored_texts(stack)
