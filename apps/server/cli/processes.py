@@ -85,10 +85,27 @@ def _run_draining_workers(settings: Settings) -> None:
     supervisor.run()
 
 
+async def _database_is_newer(settings: Settings) -> bool:
+    from server.database.schema import current_revisions, is_newer_than_code
+    from server.database.session import Database
+
+    async with Database.connect(settings) as database:
+        return is_newer_than_code(await current_revisions(database))
+
+
 def run_migrations(settings: Settings, revision: str = "head") -> None:
+    """Upgrade to `revision`. A database already migrated by a newer version (a rollback of
+    the application: expand-then-contract keeps it compatible) is left as it is, instead of
+    failing on a revision this code does not know."""
+    import asyncio
+
+    import structlog
     from alembic import command
     from alembic.config import Config
 
+    if revision == "head" and asyncio.run(_database_is_newer(settings)):
+        structlog.get_logger(__name__).warning("migrate.newer_schema_kept")
+        return
     config = Config(str(SERVER_DIR / "alembic.ini"))
     config.attributes["settings"] = settings
     command.upgrade(config, revision)

@@ -7,6 +7,7 @@ import sys
 from server.config import Settings
 from server.core.logging import configure_logging
 from server.database.registry_models import RunStatus
+from server.database.schema import wait_for_schema
 from server.database.session import Database
 from server.services import registry, training
 
@@ -21,6 +22,7 @@ async def train_from_cli(settings: Settings, args: argparse.Namespace) -> int:
     """Exit code 0 when a version was registered (or nothing was needed), 1 otherwise."""
     configure_logging(settings)
     async with Database.connect(settings) as database:
+        await wait_for_schema(database, settings.schema_wait_s)
         if args.if_no_champion:
             async with database.session() as session:
                 champion = await registry.champion_version(session, settings.model_name)

@@ -89,6 +89,12 @@ class ServiceSettings(BaseModel):
         description="SQLite: how long a write waits for another connection's write lock "
         "before the request answers 503 with Retry-After.",
     )
+    schema_wait_s: float = Field(
+        90.0,
+        ge=0,
+        description="Seconds the API and `train` wait at start for the database to be migrated "
+        "(the migration Job may still run beside them), before they exit with an error.",
+    )
     readiness_timeout_s: float = Field(
         2.0, gt=0, description="Seconds each readiness check may take before it fails."
     )

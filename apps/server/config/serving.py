@@ -1,6 +1,12 @@
 """Settings of online serving: predictions, batching, traffic, batch jobs."""
 
-from pydantic import BaseModel, Field
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from server.config.base import CsvList, split_csv
+
+ALL_VERSIONS = "*"
 
 
 class ServingSettings(BaseModel):
@@ -23,6 +29,13 @@ class ServingSettings(BaseModel):
     )
     batch_max_in_flight: int = Field(
         32, ge=1, description="Inference tasks one API process may have outstanding."
+    )
+    gpu_versions: CsvList = Field(
+        [],
+        description="Versions of the model whose predictions are scored on the `inference-gpu` "
+        "queue, by GPU workers (comma-separated version numbers, or `*` for every version); "
+        "the others, and shadow and batch scoring, stay on the CPU queues. A worker without a "
+        "usable GPU scores that queue on the CPU.",
     )
     predict_timeout_s: float = Field(
         5.0,
@@ -122,3 +135,16 @@ class ServingSettings(BaseModel):
     classifier_cache_size: int = Field(
         3, ge=1, description="Model versions a worker process keeps loaded."
     )
+
+    @field_validator("gpu_versions", mode="before")
+    @classmethod
+    def _parse_gpu_versions(cls, value: Any) -> Any:
+        items = split_csv(value)
+        for item in items:
+            if item != ALL_VERSIONS and not (str(item).isdigit() and int(item) >= 1):
+                raise ValueError(f"{item!r} is neither a version number nor `*`")
+        return [str(item) for item in items]
+
+    def scores_on_gpu(self, version: int) -> bool:
+        """Whether predictions of `version` go to the GPU workers' queue."""
+        return ALL_VERSIONS in self.gpu_versions or str(version) in self.gpu_versions

@@ -28,6 +28,12 @@ INFERENCE_BATCH_SIZE = Histogram(
     ["model", "queue"],
     buckets=BATCH_SIZE_BUCKETS,
 )
+SCORED_TEXTS = Counter(
+    "inference_scored_texts_total",
+    "Texts a worker scored, by the queue they came from and the device that scored them "
+    "(`cpu`, or `cuda` where CuPy found a GPU).",
+    ["queue", "device"],
+)
 PREDICTIONS = Counter(
     "predictions_total",
     "Texts scored, by model, version and predicted label (shadow scores included).",

@@ -44,15 +44,21 @@ class WorkerView:
         }
         return sorted(reasons)
 
-    def unavailable(self, model: str, version: int) -> str | None:
+    def unavailable(self, model: str, version: int, queue: str | None = None) -> str | None:
         """Why no worker can answer for the version now; None when one can (or may).
 
         A live worker that has not loaded the version yet (just promoted) loads it when the
-        task arrives, so only "no worker at all" and "every worker refused it" say no.
+        task arrives, so only "no worker at all" and "every worker refused it" say no. With
+        `queue`, only the workers that consume that queue count (a version routed to
+        `inference-gpu` has no answer without a GPU worker, however many CPU workers run).
         """
         serving = self.serving
         if not serving:
             return "no worker serving predictions is running"
+        if queue is not None:
+            serving = [b for b in serving if b.queues is None or queue in b.queues]
+            if not serving:
+                return f"no worker consumes the {queue} queue"
         if self.loaded_by(model, version):
             return None
         refusing = [

@@ -6,7 +6,12 @@ from collections import Counter
 from celery import current_task
 
 from server.agents.classifier import TicketClassifier
-from server.core.ml_metrics import INFERENCE_BATCH_SIZE, INFERENCE_DURATION, PREDICTIONS
+from server.core.ml_metrics import (
+    INFERENCE_BATCH_SIZE,
+    INFERENCE_DURATION,
+    PREDICTIONS,
+    SCORED_TEXTS,
+)
 from server.taskqueue.names import ALL_QUEUES
 from server.taskqueue.payloads import ScoredBatch, VersionRef
 from server.worker.celery_worker import settings
@@ -35,6 +40,7 @@ def score(ref: VersionRef, texts: list[str], *, queue: str, shadow: bool = False
         classifier = classifier_for(model, ref.version, ref.sha256)
         served = str(classifier.version)
         batch = scored_batch(classifier, texts)
+        SCORED_TEXTS.labels(queue, classifier.device).inc(len(texts))
         outcome = "ok"
     finally:
         seconds = time.perf_counter() - started

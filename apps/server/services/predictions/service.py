@@ -30,7 +30,7 @@ from server.services.predictions.record_buffer import RecordBuffer
 from server.services.predictions.records import Scored, record, scored_items
 from server.services.traffic import PlanCache, ServedVersion
 from server.taskqueue.heartbeat import heartbeat_max_age
-from server.taskqueue.names import INFERENCE
+from server.taskqueue.names import INFERENCE, INFERENCE_GPU
 from server.taskqueue.payloads import PredictPayload, RequestMeta, ScoredBatch, ShadowPayload
 from server.taskqueue.presence import WorkerPresence
 from server.taskqueue.publisher import publish
@@ -128,7 +128,8 @@ class PredictionService:
             raise ServiceUnavailableError(
                 f"No version of '{plan.model_name}' is promoted yet; train one first."
             )
-        await self._check_servable(served)
+        queue = INFERENCE_GPU if self.settings.scores_on_gpu(served.version) else INFERENCE
+        await self._check_servable(served, queue)
         started = time.perf_counter()
         outcome = "error"
         try:
@@ -149,7 +150,7 @@ class PredictionService:
             raise
         finally:
             seconds = time.perf_counter() - started
-            INFERENCE_WAIT.labels(INFERENCE, outcome).observe(seconds)
+            INFERENCE_WAIT.labels(queue, outcome).observe(seconds)
         latency_ms = seconds * 1000
         self.records.add(
             [
@@ -190,12 +191,13 @@ class PredictionService:
             f"{reason}; retry shortly.", headers={"Retry-After": str(max(retry_s, 1))}
         )
 
-    async def _check_servable(self, served: ServedVersion) -> None:
+    async def _check_servable(self, served: ServedVersion, queue: str) -> None:
         """503 at once, with the reason, when no worker can answer for the version (none is
         running, or every one refused its artifact), instead of a 504 after the timeout.
         Asks the cached view of the workers; when it is unknown, the request goes ahead."""
         view = await self.workers.view() if self.workers is not None else None
-        reason = view.unavailable(self.settings.model_name, served.version) if view else None
+        model = self.settings.model_name
+        reason = view.unavailable(model, served.version, queue) if view else None
         if reason is not None:
             raise self._unavailable(reason)
 
@@ -213,6 +215,8 @@ class PredictionService:
                     texts=[ticket.text for ticket in tickets],
                 ),
                 headers=batch_headers(tickets),
+                # GPU workers consume inference-gpu alone (APP_GPU_VERSIONS picks versions).
+                queue=INFERENCE_GPU if self.settings.scores_on_gpu(served.version) else None,
                 ignore_result=False,
                 task_id=task_id,
                 # Nobody awaits the answer past the timeout: a worker that gets the task

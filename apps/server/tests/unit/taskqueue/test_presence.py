@@ -50,6 +50,18 @@ def test_a_version_every_worker_refuses_is_unavailable_with_the_reasons() -> Non
     assert one_accepts.loaded_by(MODEL, 2) == 1
 
 
+def test_a_version_routed_to_a_queue_nobody_consumes_is_unavailable() -> None:
+    cpu_only = WorkerView((beat(1, loaded=[1], queues=["inference", "shadow", "batch"]),))
+    assert cpu_only.unavailable(MODEL, 1, "inference-gpu") == (
+        "no worker consumes the inference-gpu queue"
+    )
+    assert cpu_only.unavailable(MODEL, 1, "inference") is None
+    gpu = WorkerView((beat(1, queues=["inference"]), beat(2, queues=["inference-gpu"])))
+    assert gpu.unavailable(MODEL, 1, "inference-gpu") is None
+    older = beat(1, loaded=[1]).model_copy(update={"queues": None})  # queues not reported
+    assert WorkerView((older,)).unavailable(MODEL, 1, "inference-gpu") is None
+
+
 async def test_presence_reads_fresh_beats_forgets_goodbyes_and_remembers_failures(
     tmp_path: Path,
 ) -> None:
