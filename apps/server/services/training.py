@@ -10,7 +10,7 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from celery import Celery
@@ -28,7 +28,6 @@ from server.agents.errors import (
     ArtifactStoreUnavailableError,
     DataValidationError,
 )
-from server.agents.pipeline.run import RunConfig, TrainingResult, run_training
 from server.agents.training.progress import ProgressCallback
 from server.config import SERVER_DIR, Settings
 from server.core.errors import NotFoundError, ServiceUnavailableError
@@ -40,6 +39,9 @@ from server.schemas.training import TrainingRunCreate, TrainingRunOut
 from server.services import registry, traffic
 from server.taskqueue.payloads import TrainPayload
 from server.taskqueue.publisher import publish
+
+if TYPE_CHECKING:  # the pipeline imports scikit-learn: only workers and the CLI run it
+    from server.agents.pipeline.run import TrainingResult
 
 log = structlog.get_logger(__name__)
 
@@ -248,7 +250,7 @@ class _ProgressWriter:
 
 
 async def _record_result(
-    database: Database, run_id: uuid.UUID, result: TrainingResult, params: RunParams
+    database: Database, run_id: uuid.UUID, result: "TrainingResult", params: RunParams
 ) -> None:
     async with database.session() as session:
         run = await training_repository.load_run(session, run_id)
@@ -313,6 +315,10 @@ async def execute_run(
         await session.commit()
         champion = await registry.champion_version(session, settings.model_name)
         version = await registry.reserve_version_number(session, settings.model_name)
+
+    # Imported here: the API records runs through this module and never trains, and the
+    # pipeline brings scikit-learn (over a second of every API start).
+    from server.agents.pipeline.run import RunConfig, run_training  # noqa: PLC0415
 
     store = open_artifact_store(settings)
     log.info("training.run_started", run_id=str(run_id), model_version=version)
