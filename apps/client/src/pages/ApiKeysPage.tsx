@@ -143,8 +143,11 @@ function NewKey({ created, onDone }: { created: ApiKeyCreated; onDone: () => voi
     >
       <h2 id="new-key-title">Key “{created.name}” created</h2>
       <p>
-        Copy it now: it will not be shown again. Send it as <code>Authorization: Bearer …</code>.
+        Copy it now: it will not be shown again. Send it in the <code>X-API-Key</code> header:
       </p>
+      <pre className="mono small">
+        curl -H &apos;X-API-Key: {created.key}&apos; {window.location.origin}/api/v1/users/me
+      </pre>
       <label>
         Secret key
         <input
