@@ -28,7 +28,7 @@ dev: install migrate ## API on http://127.0.0.1:8000, a worker and beat; SQLite,
 	$(RUN) python -m server train --promote --if-no-champion
 	$(RUN) python -m server create-user --email admin@example.com --superuser \
 		--if-no-users --generate-password
-	$(RUN) python -m server dev
+	cd $(SERVER) && exec "$$($(UV) python find)" -m server dev  # not uv run: it passes Ctrl-C on a second time, and the cleanup it interrupts exits 1
 
 .PHONY: train
 train: install migrate ## Train, gate and register a version; promote it when it passes
@@ -116,6 +116,11 @@ check-infra: ## Lint and validate Dockerfiles, compose, k8s, workflows, alert ru
 client-install: ## Install the console's locked dependencies (npm ci)
 	$(NPM_CLIENT) ci --no-audit --no-fund
 
+# npm ci writes this file last: the console's dependencies are installed and match the lock.
+CLIENT_DEPS := $(CLIENT)/node_modules/.package-lock.json
+$(CLIENT_DEPS): $(CLIENT)/package-lock.json
+	$(NPM_CLIENT) ci --no-audit --no-fund
+
 .PHONY: client-lint
 client-lint: ## Console: eslint, prettier --check, tsc, generated API types up to date
 	$(NPM_CLIENT) run lint
@@ -129,5 +134,5 @@ client-build: ## Console: production build into apps/client/dist
 	$(NPM_CLIENT) run build
 
 .PHONY: client-dev
-client-dev: ## Console on http://localhost:5173, /api proxied to http://127.0.0.1:8000
+client-dev: $(CLIENT_DEPS) ## Console on http://localhost:5173 (installs it first), /api/ proxied to http://127.0.0.1:8000
 	$(NPM_CLIENT) run dev
