@@ -13,6 +13,7 @@ import type {
   JobPage,
   TokenResponse,
   User,
+  UserPage,
   AliasMove,
   AliasUpdate,
   Feedback,
@@ -52,6 +53,8 @@ export function createEndpoints(api: ApiClient) {
       });
     },
     me: () => api.request<User>(`${V1}/users/me`),
+    listUsers: (limit: number, offset: number) =>
+      api.request<UserPage>(`${V1}/users`, { query: { limit, offset } }),
 
     // predictions
     predict: (texts: string[]) =>

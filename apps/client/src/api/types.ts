@@ -30,6 +30,7 @@ export type ServiceInfo = Schemas['ServiceInfo'];
 export type Scope = Schemas['Scope'];
 export type TokenResponse = Schemas['TokenResponse'];
 export type User = Schemas['UserOut'];
+export type UserPage = Schemas['UserPage'];
 export type ApiKey = Schemas['ApiKeyOut'];
 export type ApiKeyCreate = Schemas['ApiKeyCreate'];
 export type ApiKeyCreated = Schemas['ApiKeyCreated'];

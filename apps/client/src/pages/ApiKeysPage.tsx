@@ -8,6 +8,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Page } from '../components/Page';
 import { Loading } from '../components/Status';
 import { dateTime } from '../lib/format';
+import { TableScroll } from '../components/TableScroll';
 
 const KEYS = ['api-keys'];
 export const KEYS_PAGE_SIZE = 100;
@@ -190,7 +191,7 @@ function KeyList() {
         </p>
       ) : null}
       {keys.data && keys.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <TableScroll label="Your keys">
           <table>
             <thead>
               <tr>
@@ -209,7 +210,7 @@ function KeyList() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : null}
     </section>
   );

@@ -11,6 +11,8 @@ import { saveBlob } from '../lib/download';
 import { dateTime, shortId } from '../lib/format';
 import { newIdempotencyKey } from '../lib/idempotency';
 import { JsonLinesError, parseJobLines } from '../lib/jsonLines';
+import { TableScroll } from '../components/TableScroll';
+import { Progress, jobShare } from '../components/Progress';
 
 export const JOBS_PAGE_SIZE = 20;
 export const JOBS_POLL_MS = 2000;
@@ -183,7 +185,7 @@ function JobList() {
       <ErrorNotice error={jobs.error} title="Could not load jobs" />
       {jobs.data && jobs.data.items.length === 0 ? <p>No jobs yet.</p> : null}
       {jobs.data && jobs.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <TableScroll label="Batch jobs">
           <table>
             <caption className="visually-hidden">Batch jobs, newest first</caption>
             <thead>
@@ -202,7 +204,7 @@ function JobList() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : null}
       {pages > 1 ? (
         <nav aria-label="Job pages" className="button-row">
@@ -259,9 +261,9 @@ function JobRow({ job }: { job: Job }) {
         {job.error ? <div className="small">{job.error}</div> : null}
       </td>
       <td>
-        <progress max={100} value={job.progress} aria-label={`Progress of ${label}`} />{' '}
-        <span className="small">
-          {job.processed}/{job.total}
+        <Progress done={jobShare(job.progress)} label={`Progress of ${label}`} />{' '}
+        <span className="small muted">
+          ({job.processed}/{job.total} items)
         </span>
       </td>
       <td>

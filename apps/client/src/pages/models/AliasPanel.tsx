@@ -6,6 +6,9 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Success } from '../../components/Status';
 
 function moved(move: AliasMove): string {
+  if (move.previous_version === move.version) {
+    return `${move.alias} was already version ${move.version}: nothing changed.`;
+  }
   const from = move.previous_version === null ? 'none' : `version ${move.previous_version}`;
   return `${move.alias} moved from ${from} to version ${move.version}.`;
 }

@@ -1,8 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../../api/ApiContext';
+import { Actor } from '../../components/Actor';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading } from '../../components/Status';
 import { dateTime } from '../../lib/format';
+import { TableScroll } from '../../components/TableScroll';
 
 function metric(metrics: Record<string, unknown>, name: string): string {
   const value = metrics[name];
@@ -21,7 +23,7 @@ export function VersionsTable({ model }: { model: string }) {
       {versions.isPending ? <Loading /> : null}
       <ErrorNotice error={versions.error} title="Could not load versions" />
       {versions.data ? (
-        <div className="table-wrap">
+        <TableScroll label="Versions">
           <table>
             <thead>
               <tr>
@@ -48,13 +50,16 @@ export function VersionsTable({ model }: { model: string }) {
                   <td>{metric(v.metrics, 'macro_f1')}</td>
                   <td>{metric(v.metrics, 'macro_auc')}</td>
                   <td>
-                    {dateTime(v.created_at)} <span className="muted small">by {v.created_by}</span>
+                    {dateTime(v.created_at)}{' '}
+                    <span className="muted small">
+                      by <Actor id={v.created_by} />
+                    </span>
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : null}
     </section>
   );

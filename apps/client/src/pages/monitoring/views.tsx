@@ -18,6 +18,7 @@ import type {
   Calibration,
 } from '../../api/types';
 import { dateTime, percent } from '../../lib/format';
+import { TableScroll } from '../../components/TableScroll';
 
 /** A number as short text; absent values as a dash. */
 export function formatNumber(value: number | null | undefined): string {
@@ -80,7 +81,7 @@ function Table({
   children: ReactNode;
 }) {
   return (
-    <div className="table-wrap">
+    <TableScroll label={caption}>
       <table>
         <caption>{caption}</caption>
         <thead>
@@ -94,7 +95,7 @@ function Table({
         </thead>
         <tbody>{children}</tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 
