@@ -165,3 +165,54 @@ class OverviewOut(_Out):
     retrain_trigger: Literal["off", "suggest", "auto"]
     interval_s: int
     models: list[ModelOverviewOut]
+
+
+class LatencyOut(_Out):
+    p50: float
+    p95: float
+    p99: float
+
+
+class VersionCountOut(_Out):
+    version: int
+    predictions: int
+
+
+class TrafficStepOut(_Out):
+    start: datetime
+    predictions: int = Field(description="Answered predictions in the step (shadow excluded).")
+    per_minute: float
+    versions: list[VersionCountOut] = Field(description="Who answered: each version's count.")
+    latency_ms: LatencyOut | None = Field(
+        description="Percentiles estimated from the inference histogram's buckets (linear "
+        "inside a bucket, as Prometheus' histogram_quantile); None without predictions."
+    )
+
+
+class TrafficOut(_Out):
+    model: str
+    window_start: datetime
+    window_end: datetime
+    step_s: int = Field(description="Seconds per step; the window has 60 steps.")
+    steps: list[TrafficStepOut]
+
+
+class QualityPointOut(_Out):
+    window_end: datetime
+    created_at: datetime
+    status: Literal["ok", "insufficient_data"]
+    labelled: int
+    below_gate: bool
+    accuracy: IntervalOut | None
+    precision: IntervalOut | None
+    recall: IntervalOut | None
+    macro_auc: IntervalOut | None
+
+
+class QualityHistoryOut(_Out):
+    model: str
+    version: int
+    role: str | None
+    confidence_level: float
+    gates: dict[str, float]
+    points: list[QualityPointOut] = Field(description="Scheduled quality checks, oldest first.")
