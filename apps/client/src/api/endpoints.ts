@@ -10,6 +10,8 @@ import type {
   JobCreate,
   MonitoringOverview,
   QualityReport,
+  QualityHistory,
+  Traffic,
   JobPage,
   TokenResponse,
   User,
@@ -118,6 +120,10 @@ export function createEndpoints(api: ApiClient) {
       api.request<DriftReport>(`${V1}/monitoring/drift`, { query: params }),
     quality: (params: { model?: string; version?: number | null }) =>
       api.request<QualityReport>(`${V1}/monitoring/quality`, { query: params }),
+    qualityHistory: (params: { model?: string; version?: number | null; limit?: number }) =>
+      api.request<QualityHistory>(`${V1}/monitoring/quality/history`, { query: params }),
+    traffic: (params: { model?: string; minutes?: number }) =>
+      api.request<Traffic>(`${V1}/monitoring/traffic`, { query: params }),
 
     // API keys
     listApiKeys: (limit: number, offset: number) =>

@@ -53,3 +53,5 @@ export type EstimatedQuality = Schemas['EstimatedQualityOut'];
 export type Interval = Schemas['IntervalOut'];
 export type Calibration = Schemas['CalibrationOut'];
 export type SegmentGap = Schemas['SegmentGapOut'];
+export type Traffic = Schemas['TrafficOut'];
+export type QualityHistory = Schemas['QualityHistoryOut'];

@@ -5,6 +5,7 @@ import type { TrainingRun } from '../../api/types';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { StatusBadge } from '../../components/Status';
 import { Progress } from '../../components/Progress';
+import { GateChart } from '../../components/charts/lazy';
 import { TableScroll } from '../../components/TableScroll';
 
 export const TRAINING_POLL_MS = 2000;
@@ -101,6 +102,7 @@ function RunStatus({ runId }: { runId: string }) {
             {run.data.version !== null ? `, registered version ${run.data.version}` : ''}
           </p>
           <Progress done={run.data.progress} label="Training progress" />
+          {run.data.gate_results.length > 0 ? <GateChart gates={run.data.gate_results} /> : null}
           {run.data.gate_results.length > 0 ? (
             <TableScroll label="Gates">
               <table>

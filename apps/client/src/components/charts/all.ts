@@ -1,0 +1,9 @@
+// Every chart, for the lazily loaded chunk (see lazy.tsx).
+export {
+  DriftChart,
+  LatencyChart,
+  QualityHistoryChart,
+  ReliabilityChart,
+  TrafficChart,
+} from '../../pages/monitoring/charts';
+export { GateChart } from '../../pages/models/GateChart';
