@@ -1,3 +1,4 @@
+import { keys } from '../api/queryKeys';
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../api/ApiContext';
 import { useAuth } from '../auth/AuthContext';
@@ -17,7 +18,7 @@ export function Actor({ id }: { id: string }) {
   const { user, can } = useAuth();
   const isUserId = UUID.test(id);
   const users = useQuery({
-    queryKey: ['users', 'page', ACTORS_PAGE_SIZE],
+    queryKey: keys.users.page(ACTORS_PAGE_SIZE),
     queryFn: () => api.listUsers(ACTORS_PAGE_SIZE, 0),
     enabled: isUserId && can('users:admin') && id !== user?.id,
     staleTime: 5 * 60_000,

@@ -1,3 +1,4 @@
+import { keys as queryKeys } from '../api/queryKeys';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type SubmitEvent } from 'react';
 import { useApi } from '../api/ApiContext';
@@ -10,7 +11,6 @@ import { Loading } from '../components/Status';
 import { dateTime } from '../lib/format';
 import { TableScroll } from '../components/TableScroll';
 
-const KEYS = ['api-keys'];
 export const KEYS_PAGE_SIZE = 100;
 
 export function ApiKeysPage() {
@@ -52,7 +52,7 @@ function CreateKey({ onCreated }: { onCreated: (key: ApiKeyCreated) => void }) {
         ...(expires ? { expires_at: new Date(expires).toISOString() } : {}),
       }),
     onSuccess: (key) => {
-      void queryClient.invalidateQueries({ queryKey: KEYS });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys.all });
       onCreated(key);
     },
   });
@@ -178,7 +178,10 @@ function NewKey({ created, onDone }: { created: ApiKeyCreated; onDone: () => voi
 
 function KeyList() {
   const api = useApi();
-  const keys = useQuery({ queryKey: KEYS, queryFn: () => api.listApiKeys(KEYS_PAGE_SIZE, 0) });
+  const keys = useQuery({
+    queryKey: queryKeys.apiKeys.all,
+    queryFn: () => api.listApiKeys(KEYS_PAGE_SIZE, 0),
+  });
   return (
     <section aria-labelledby="keys-title" className="stack">
       <h2 id="keys-title">Your keys</h2>
@@ -222,7 +225,7 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
   const [confirming, setConfirming] = useState(false);
   const revoke = useMutation({
     mutationFn: () => api.revokeApiKey(apiKey.id),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: KEYS }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys.all }),
   });
   return (
     <tr>

@@ -1,3 +1,4 @@
+import { keys } from '../api/queryKeys';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type SubmitEvent } from 'react';
 import { useApi } from '../api/ApiContext';
@@ -50,7 +51,7 @@ function CreateJob() {
     onSuccess: () => {
       setText('');
       setFile(null);
-      void queryClient.invalidateQueries({ queryKey: ['jobs'] });
+      void queryClient.invalidateQueries({ queryKey: keys.jobs.all });
     },
   });
 
@@ -169,7 +170,7 @@ function JobList() {
   const [page, setPage] = useState(0);
   const offset = page * JOBS_PAGE_SIZE;
   const jobs = useQuery({
-    queryKey: ['jobs', { offset }],
+    queryKey: keys.jobs.page(offset),
     queryFn: () => api.listJobs(JOBS_PAGE_SIZE, offset),
     // Poll only while something on screen can still change.
     refetchInterval: (query) =>
@@ -242,7 +243,7 @@ function JobRow({ job }: { job: Job }) {
   const queryClient = useQueryClient();
   const cancel = useMutation({
     mutationFn: () => api.cancelJob(job.id),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['jobs'] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.jobs.all }),
   });
   const download = useMutation({
     mutationFn: async (format: ResultFormat) => {

@@ -1,3 +1,4 @@
+import { keys } from '../api/queryKeys';
 import { useQuery } from '@tanstack/react-query';
 import { useId, useState, type SubmitEvent } from 'react';
 import { useApi } from '../api/ApiContext';
@@ -27,21 +28,21 @@ export function MonitoringPage() {
   const [filters, setFilters] = useState<Filters>({ version: null, window: null });
 
   const overview = useQuery({
-    queryKey: ['monitoring', 'overview'],
+    queryKey: keys.monitoring.overview,
     queryFn: api.monitoringOverview,
     refetchInterval: 30_000,
   });
   const drift = useQuery({
-    queryKey: ['monitoring', 'drift', filters],
+    queryKey: keys.monitoring.drift(filters),
     queryFn: () => api.drift(filters),
   });
   const quality = useQuery({
-    queryKey: ['monitoring', 'quality', filters.model, filters.version],
+    queryKey: keys.monitoring.quality(filters.model, filters.version),
     queryFn: () => api.quality({ model: filters.model, version: filters.version }),
   });
 
   const history = useQuery({
-    queryKey: ['monitoring', 'quality-history', filters.model, filters.version],
+    queryKey: keys.monitoring.qualityHistory(filters.model, filters.version),
     queryFn: () => api.qualityHistory({ model: filters.model, version: filters.version }),
   });
   const served = overview.data?.models.find((m) => m.model === (filters.model ?? m.model));
@@ -137,7 +138,7 @@ function TrafficSection({ model, roles }: { model?: string; roles: Map<number, s
   const id = useId();
   const [minutes, setMinutes] = useState<number>(60);
   const traffic = useQuery({
-    queryKey: ['monitoring', 'traffic', model, minutes],
+    queryKey: keys.monitoring.traffic(model, minutes),
     queryFn: () => api.traffic({ model, minutes }),
     refetchInterval: 30_000,
   });

@@ -40,7 +40,7 @@ export function GateChart({ gates }: { gates: GateResult[] }) {
         />
         <YAxis type="category" dataKey="gate" width={150} />
         <Tooltip />
-        <Legend />
+        <Legend wrapperStyle={{ paddingTop: 24 }} />
         <Bar
           dataKey="passed"
           name="value, passed"

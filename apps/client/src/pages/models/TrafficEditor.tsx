@@ -1,3 +1,4 @@
+import { keys } from '../../api/queryKeys';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type SubmitEvent } from 'react';
 import { useApi } from '../../api/ApiContext';
@@ -10,7 +11,7 @@ import { Loading, Success } from '../../components/Status';
 export function TrafficEditor({ model, writable }: { model: string; writable: boolean }) {
   const api = useApi();
   const traffic = useQuery({
-    queryKey: ['models', model, 'traffic'],
+    queryKey: keys.models.traffic(model),
     queryFn: () => api.getTraffic(model),
   });
   return (

@@ -1,3 +1,4 @@
+import { keys } from '../../api/queryKeys';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState, type SubmitEvent } from 'react';
 import { useApi } from '../../api/ApiContext';
@@ -80,7 +81,7 @@ function RunStatus({ runId }: { runId: string }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const run = useQuery({
-    queryKey: ['training-runs', runId],
+    queryKey: keys.trainingRun(runId),
     queryFn: () => api.getTrainingRun(runId),
     refetchInterval: (query) =>
       query.state.data && FINISHED.has(query.state.data.status) ? false : TRAINING_POLL_MS,
@@ -88,7 +89,7 @@ function RunStatus({ runId }: { runId: string }) {
   const finished = run.data ? FINISHED.has(run.data.status) : false;
   // A finished run may have registered or promoted a version: show it.
   useEffect(() => {
-    if (finished) void queryClient.invalidateQueries({ queryKey: ['models'] });
+    if (finished) void queryClient.invalidateQueries({ queryKey: keys.models.all });
   }, [finished, queryClient]);
 
   return (

@@ -1,3 +1,4 @@
+import { keys } from '../../api/queryKeys';
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../../api/ApiContext';
 import { Actor } from '../../components/Actor';
@@ -14,7 +15,7 @@ function metric(metrics: Record<string, unknown>, name: string): string {
 export function VersionsTable({ model }: { model: string }) {
   const api = useApi();
   const versions = useQuery({
-    queryKey: ['models', model, 'versions'],
+    queryKey: keys.models.versions(model),
     queryFn: () => api.listVersions(model),
   });
   return (

@@ -151,6 +151,7 @@ export function QualityHistoryChart({ history }: { history: QualityHistory }) {
       )} from ${last.labelled} labelled predictions${last.below_gate ? ', below a gate' : ''}.`
     : `No quality check of version ${history.version} is stored yet.`;
   const colors = [CHART_COLORS.champion, CHART_COLORS.challenger, CHART_COLORS.ok];
+  if (history.points.length === 0) return <p className="muted">{summary}</p>;
   return (
     <ChartFigure title={`Quality over windows (${level} % intervals)`} summary={summary}>
       <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
@@ -162,7 +163,7 @@ export function QualityHistoryChart({ history }: { history: QualityHistory }) {
         />
         <YAxis domain={[0, 1]} label={{ value: 'share', angle: -90, position: 'insideLeft' }} />
         <Tooltip labelFormatter={clockLabel} />
-        <Legend />
+        <Legend wrapperStyle={{ paddingTop: 24 }} />
         {QUALITY_METRICS.flatMap((metric) =>
           history.gates[metric] === undefined
             ? []
@@ -235,7 +236,7 @@ export function TrafficChart({ traffic, roles }: { traffic: Traffic; roles: Map<
           label={{ value: 'predictions / min', angle: -90, position: 'insideLeft' }}
         />
         <Tooltip labelFormatter={clockLabel} />
-        <Legend />
+        <Legend wrapperStyle={{ paddingTop: 24 }} />
         {versions.map((version) => (
           <Area
             key={version}
@@ -282,14 +283,14 @@ export function LatencyChart({ traffic }: { traffic: Traffic }) {
         />
         <YAxis label={{ value: 'latency (ms)', angle: -90, position: 'insideLeft' }} />
         <Tooltip labelFormatter={clockLabel} />
-        <Legend />
+        <Legend wrapperStyle={{ paddingTop: 24 }} />
         {(['p50', 'p95', 'p99'] as const).map((key) => (
           <Line
             key={key}
             dataKey={key}
             name={key}
             stroke={CHART_COLORS[key]}
-            dot={false}
+            dot={{ r: 2 }}
             connectNulls={false}
             isAnimationActive={false}
           />
