@@ -133,6 +133,20 @@ client-test: ## Console: vitest run (jsdom, Testing Library)
 client-build: ## Console: production build into apps/client/dist
 	$(NPM_CLIENT) run build
 
+# Browser tests: the built console (vite preview) against a real API and worker on free ports
+# (the benchmark's stack: a fresh PostgreSQL database, a flushed Redis database), in the
+# machine's Chromium; Playwright downloads no browser. Needs APP_TEST_DATABASE_URL and Redis
+# (APP_E2E_REDIS_URL, database 13 by default: it is flushed).
+.PHONY: e2e
+e2e: install $(CLIENT_DEPS) ## Browser tests of the console (Playwright, Debian's chromium); screenshots in reports/e2e
+	@command -v "$${CHROMIUM_PATH:-chromium}" >/dev/null || { echo 'install chromium (apt-get install chromium) or set CHROMIUM_PATH'; exit 2; }
+	@test -n "$${APP_TEST_DATABASE_URL:-}" || { \
+		echo 'set APP_TEST_DATABASE_URL (PostgreSQL admin URL), e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres'; exit 2; }
+	$(NPM_CLIENT) run build
+	mkdir -p reports/e2e
+	$(RUN) python scripts/e2e_stack.py -- env CHROMIUM_PATH="$$(command -v "$${CHROMIUM_PATH:-chromium}")" \
+		E2E_REPORTS_DIR=$(CURDIR)/reports/e2e npm --prefix ../client run e2e
+
 .PHONY: client-dev
 client-dev: $(CLIENT_DEPS) ## Console on http://localhost:5173 (installs it first), /api/ proxied to http://127.0.0.1:8000
 	$(NPM_CLIENT) run dev
