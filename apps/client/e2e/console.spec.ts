@@ -76,11 +76,21 @@ test('promotes a challenger, sets the traffic split, rolls back', async ({ page 
   await page.getByRole('button', { name: 'Save traffic split' }).click();
   await expect(page.getByText(/Saved: 25 % to the challenger/)).toBeVisible();
 
+  // The canary passed: the challenger's version becomes champion...
+  await promote.getByRole('combobox', { name: 'Alias' }).selectOption('champion');
+  await promote.getByLabel('Reason').fill('e2e canary passed');
+  await promote.getByRole('button', { name: 'Move alias' }).click();
+  await expect(promote.getByText(/champion moved from version 1 to version 2/)).toBeVisible();
+  // ...and is rolled back in one call.
   const rollback = page.getByRole('region', { name: 'Roll back', exact: true });
-  await rollback.getByRole('combobox', { name: 'Alias' }).selectOption('challenger');
+  await rollback.getByRole('combobox', { name: 'Alias' }).selectOption('champion');
   await rollback.getByLabel('Reason').fill('e2e rollback');
   await rollback.getByRole('button', { name: /Roll back to the previous/ }).click();
-  await expect(rollback.getByRole('status')).toBeVisible();
+  await expect(rollback.getByText(/champion moved from version 2 to version 1/)).toBeVisible();
+  // Every answer from the champion again, for the drift test's window.
+  await weight.fill('0');
+  await page.getByRole('button', { name: 'Save traffic split' }).click();
+  await expect(page.getByText(/Saved: 0 % to the challenger/)).toBeVisible();
   await shot(page, 'models');
 });
 
@@ -136,4 +146,24 @@ test('every page fits a 390 px screen', async ({ page }) => {
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     await shot(page, `${name}-390px`);
   }
+});
+
+test('the API docs render with the network blocked', async ({ page }) => {
+  const api = new URL(process.env.E2E_API_URL ?? 'http://127.0.0.1:8000');
+  const outside: string[] = [];
+  // Anything not asked of the API itself is refused, as on a machine without internet.
+  await page.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.host === api.host) return route.continue();
+    outside.push(url.href);
+    return route.abort();
+  });
+  await page.goto(new URL('/docs', api).href);
+  await expect(page.locator('.swagger-ui .info .title')).toContainText('ticket-triage');
+  await expect(page.getByText('/api/v1/predictions').first()).toBeVisible();
+  await shot(page, 'docs-offline');
+  await page.goto(new URL('/redoc', api).href);
+  await expect(page.getByRole('heading', { name: /ticket-triage/ }).first()).toBeVisible();
+  await shot(page, 'redoc-offline');
+  expect(outside).toEqual([]);
 });
