@@ -13,6 +13,12 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
+class DriftBinOut(_Out):
+    label: str = Field(examples=["100-200"], description="A value range or a category.")
+    reference: float = Field(description="Share of the reference in this bin.")
+    window: float = Field(description="Share of the window in this bin.")
+
+
 class FeatureDriftOut(_Out):
     feature: Literal["text_length", "oov_rate", "predicted_class", "confidence"]
     kind: Literal["numeric", "categorical", "share"]
@@ -29,6 +35,11 @@ class FeatureDriftOut(_Out):
     window_size: int
     reference_mean: float | None = None
     window_mean: float | None = None
+    bins: list[DriftBinOut] = Field(
+        default_factory=list,
+        description="The reference and window distributions PSI compares, bin by bin; empty "
+        "with insufficient data.",
+    )
 
 
 class DriftOut(_Out):

@@ -746,6 +746,25 @@ export interface components {
             /** Recall */
             recall: number | null;
         };
+        /** DriftBinOut */
+        DriftBinOut: {
+            /**
+             * Label
+             * @description A value range or a category.
+             * @example 100-200
+             */
+            label: string;
+            /**
+             * Reference
+             * @description Share of the reference in this bin.
+             */
+            reference: number;
+            /**
+             * Window
+             * @description Share of the window in this bin.
+             */
+            window: number;
+        };
         /** DriftOut */
         DriftOut: {
             /** Features */
@@ -802,6 +821,11 @@ export interface components {
         };
         /** FeatureDriftOut */
         FeatureDriftOut: {
+            /**
+             * Bins
+             * @description The reference and window distributions PSI compares, bin by bin; empty with insufficient data.
+             */
+            bins?: components["schemas"]["DriftBinOut"][];
             /** Drifted */
             drifted: boolean | null;
             /**
