@@ -30,7 +30,17 @@ const DRIFT: DriftReport = {
   window_size: 800,
   min_window: 500,
   severity: 'major',
-  features: [feature('text_length', 0.41, 'major'), feature('confidence', 0.05, 'none')],
+  features: [
+    {
+      ...feature('text_length', 0.41, 'major'),
+      bins: [
+        { label: '0-50', reference: 0.3, window: 0.1 },
+        { label: '50-100', reference: 0.5, window: 0.3 },
+        { label: '100-150', reference: 0.2, window: 0.6 },
+      ],
+    },
+    feature('confidence', 0.05, 'none'),
+  ],
 };
 
 const QUALITY: QualityReport = {
@@ -159,6 +169,17 @@ describe('monitoring charts', () => {
       );
       expect(drift.querySelectorAll('.recharts-bar-rectangle')).toHaveLength(2);
       expect(drift).toHaveTextContent('PSI (unitless)');
+
+      // The reference and window distributions of a feature that has them, side by side.
+      const lengths = await screen.findByRole('img', {
+        name: /^text_length: reference and window/,
+      });
+      expect(lengths).toHaveAccessibleName(
+        'text_length: reference and window distributions over 3 bins, PSI 0.4100, severity major. Largest change in 100-150: 20 % of the reference, 60 % of the window.',
+      );
+      expect(lengths.querySelectorAll('.recharts-bar-rectangle')).toHaveLength(6);
+      expect(lengths).toHaveTextContent('share (%)');
+      expect(screen.queryByRole('img', { name: /^confidence: reference and window/ })).toBeNull();
 
       const reliability = await screen.findByRole('img', { name: /^Reliability diagram/ });
       expect(reliability).toHaveAccessibleName(

@@ -1,5 +1,6 @@
 // Every chart, for the lazily loaded chunk (see lazy.tsx).
 export {
+  DistributionChart,
   DriftChart,
   LatencyChart,
   QualityHistoryChart,

@@ -19,6 +19,7 @@ function deferred<P extends object>(load: () => Promise<ComponentType<P>>) {
 }
 
 export const DriftChart = deferred(async () => (await charts()).DriftChart);
+export const DistributionChart = deferred(async () => (await charts()).DistributionChart);
 export const ReliabilityChart = deferred(async () => (await charts()).ReliabilityChart);
 export const QualityHistoryChart = deferred(async () => (await charts()).QualityHistoryChart);
 export const TrafficChart = deferred(async () => (await charts()).TrafficChart);

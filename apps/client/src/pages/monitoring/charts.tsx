@@ -299,3 +299,55 @@ export function LatencyChart({ traffic }: { traffic: Traffic }) {
     </ChartFigure>
   );
 }
+
+/** One feature's reference and window distributions, bin by bin, with its PSI and verdict. */
+export function DistributionChart({ feature }: { feature: FeatureDrift }) {
+  const bins = feature.bins ?? [];
+  const moved = [...bins].sort(
+    (a, b) => Math.abs(b.window - b.reference) - Math.abs(a.window - a.reference),
+  )[0];
+  const summary =
+    `${feature.feature}: reference and window distributions over ${bins.length} bins, PSI ${formatNumber(
+      feature.psi,
+    )}, severity ${feature.severity}.` +
+    (moved
+      ? ` Largest change in ${moved.label}: ${Math.round(moved.reference * 100)} % of the reference, ${Math.round(
+          moved.window * 100,
+        )} % of the window.`
+      : '');
+  return (
+    <ChartFigure
+      title={`${feature.feature.replace(/_/g, ' ')}: PSI ${formatNumber(feature.psi)} (${feature.severity.replace('_', ' ')})`}
+      summary={summary}
+      height={220}
+    >
+      <BarChart data={bins} margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis
+          dataKey="label"
+          interval="preserveStartEnd"
+          label={{ value: 'bin', position: 'insideBottom', offset: -16 }}
+        />
+        <YAxis
+          domain={[0, 'auto']}
+          tickFormatter={(value: number) => `${Math.round(value * 100)} %`}
+          label={{ value: 'share (%)', angle: -90, position: 'insideLeft' }}
+        />
+        <Tooltip />
+        <Legend wrapperStyle={{ paddingTop: 24 }} />
+        <Bar
+          dataKey="reference"
+          name="reference"
+          fill={CHART_COLORS.reference}
+          isAnimationActive={false}
+        />
+        <Bar
+          dataKey="window"
+          name="window"
+          fill={severityColor(feature.severity)}
+          isAnimationActive={false}
+        />
+      </BarChart>
+    </ChartFigure>
+  );
+}

@@ -20,7 +20,7 @@ import type {
 import { dateTime, percent } from '../../lib/format';
 import { TableScroll } from '../../components/TableScroll';
 
-import { DriftChart, ReliabilityChart } from '../../components/charts/lazy';
+import { DistributionChart, DriftChart, ReliabilityChart } from '../../components/charts/lazy';
 import { formatInterval, formatNumber } from './format';
 
 export { formatInterval, formatNumber };
@@ -181,6 +181,13 @@ export function DriftView({ data }: { data: DriftReport }) {
       ) : (
         <>
           <DriftChart features={data.features} />
+          <div className="grid-2">
+            {data.features
+              .filter((feature) => (feature.bins ?? []).length > 0)
+              .map((feature) => (
+                <DistributionChart key={feature.feature} feature={feature} />
+              ))}
+          </div>
           <Table
             caption="Features"
             columns={[
