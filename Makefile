@@ -27,7 +27,7 @@ install: ## Install the locked dependencies (and uv itself when missing)
 
 .PHONY: dev
 dev: install ## API on http://127.0.0.1:8000, a worker and beat; SQLite, no Redis
-	$(RUN) python -m server dev --bootstrap
+	cd $(SERVER) && exec "$$($(UV) python find)" -m server dev --bootstrap  # not uv run: it passes Ctrl-C on a second time, and the cleanup it interrupts exits 1
 
 .PHONY: train
 train: install migrate ## Train, gate and register a version; promote it when it passes
@@ -130,6 +130,11 @@ check-infra: ## Lint and validate Dockerfiles, compose, k8s, workflows, alert ru
 client-install: ## Install the console's locked dependencies (npm ci)
 	$(NPM_CLIENT) ci --no-audit --no-fund
 
+# npm ci writes this file last: the console's dependencies are installed and match the lock.
+CLIENT_DEPS := $(CLIENT)/node_modules/.package-lock.json
+$(CLIENT_DEPS): $(CLIENT)/package-lock.json
+	$(NPM_CLIENT) ci --no-audit --no-fund
+
 .PHONY: client-lint
 client-lint: ## Console: eslint, prettier --check, tsc, generated API types up to date
 	$(NPM_CLIENT) run lint
@@ -142,6 +147,20 @@ client-test: ## Console: vitest run (jsdom, Testing Library)
 client-build: ## Console: production build into apps/client/dist
 	$(NPM_CLIENT) run build
 
+# Browser tests: the built console (vite preview) against a real API and worker on free ports
+# (the benchmark's stack: a fresh PostgreSQL database, a flushed Redis database), in the
+# machine's Chromium; Playwright downloads no browser. Needs APP_TEST_DATABASE_URL and Redis
+# (APP_E2E_REDIS_URL, database 13 by default: it is flushed).
+.PHONY: e2e
+e2e: install $(CLIENT_DEPS) ## Browser tests of the console (Playwright, Debian's chromium); screenshots in reports/e2e
+	@command -v "$${CHROMIUM_PATH:-chromium}" >/dev/null || { echo 'install chromium (apt-get install chromium) or set CHROMIUM_PATH'; exit 2; }
+	@test -n "$${APP_TEST_DATABASE_URL:-}" || { \
+		echo 'set APP_TEST_DATABASE_URL (PostgreSQL admin URL), e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres'; exit 2; }
+	$(NPM_CLIENT) run build
+	mkdir -p reports/e2e
+	$(RUN) python scripts/e2e_stack.py -- env CHROMIUM_PATH="$$(command -v "$${CHROMIUM_PATH:-chromium}")" \
+		E2E_REPORTS_DIR=$(CURDIR)/reports/e2e npm --prefix ../client run e2e
+
 .PHONY: client-dev
-client-dev: ## Console on http://localhost:5173, /api proxied to http://127.0.0.1:8000
+client-dev: $(CLIENT_DEPS) ## Console on http://localhost:5173 (installs it first), /api/ proxied to http://127.0.0.1:8000
 	$(NPM_CLIENT) run dev

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from server import __version__
 from server.config import Environment, Settings
+from server.core.docs import add_docs
 from server.core.errors import register_error_handlers
 from server.core.logging import configure_logging
 from server.core.metrics import mark_worker_dead
@@ -107,7 +108,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=_lifespan,
         openapi_tags=OPENAPI_TAGS,
         responses=problem_responses(400, 413, 422, 431, 500),
+        # FastAPI's own pages load their assets from a CDN: ours are served from here.
+        docs_url=None,
+        redoc_url=None,
     )
+    add_docs(app)
     app.state.services = AppServices.build(settings, database)
 
     register_error_handlers(app)

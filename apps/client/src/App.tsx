@@ -1,3 +1,4 @@
+import type { ReactElement } from 'react';
 import { Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth, RequireScope } from './auth/guards';
 import { Layout } from './components/Layout';
@@ -8,6 +9,16 @@ import { ModelsPage } from './pages/ModelsPage';
 import { MonitoringPage } from './pages/MonitoringPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PredictPage } from './pages/PredictPage';
+import { NAV_ITEMS, type PagePath } from './routes';
+
+/** The page of each path of the route table (a path without a page fails tsc). */
+const PAGES: Record<PagePath, ReactElement> = {
+  '/predict': <PredictPage />,
+  '/jobs': <JobsPage />,
+  '/models': <ModelsPage />,
+  '/monitoring': <MonitoringPage />,
+  '/api-keys': <ApiKeysPage />,
+};
 
 export function App() {
   return (
@@ -16,39 +27,19 @@ export function App() {
       <Route element={<RequireAuth />}>
         <Route element={<Layout />}>
           <Route index element={<HomeRedirect />} />
-          <Route
-            path="predict"
-            element={
-              <RequireScope scope="predict">
-                <PredictPage />
-              </RequireScope>
-            }
-          />
-          <Route
-            path="jobs"
-            element={
-              <RequireScope scope="jobs">
-                <JobsPage />
-              </RequireScope>
-            }
-          />
-          <Route
-            path="models"
-            element={
-              <RequireScope scope="models:read">
-                <ModelsPage />
-              </RequireScope>
-            }
-          />
-          <Route
-            path="monitoring"
-            element={
-              <RequireScope scope="monitoring:read">
-                <MonitoringPage />
-              </RequireScope>
-            }
-          />
-          <Route path="api-keys" element={<ApiKeysPage />} />
+          {NAV_ITEMS.map(({ path, scope }) => (
+            <Route
+              key={path}
+              path={path.slice(1)}
+              element={
+                scope === null ? (
+                  PAGES[path]
+                ) : (
+                  <RequireScope scope={scope}>{PAGES[path]}</RequireScope>
+                )
+              }
+            />
+          ))}
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

@@ -6,9 +6,21 @@ from fastapi import APIRouter, Query
 
 from server.routes import API_V1
 from server.routes.deps import MonitoringReader, ServicesDep, SessionDep, SettingsDep
-from server.schemas.monitoring import DriftOut, OverviewOut, QualityOut
+from server.schemas.monitoring import (
+    DriftOut,
+    OverviewOut,
+    QualityHistoryOut,
+    QualityOut,
+    TrafficOut,
+)
 from server.schemas.problem import problem_responses
-from server.services.monitoring.responses import drift_out, overview_out, quality_out
+from server.services.monitoring.history import quality_history_out
+from server.services.monitoring.responses import (
+    drift_out,
+    overview_out,
+    quality_out,
+    traffic_out,
+)
 
 router = APIRouter(prefix=f"{API_V1}/monitoring", tags=["monitoring"])
 
@@ -70,3 +82,38 @@ async def get_quality(
     version: VersionQuery = None,
 ) -> QualityOut:
     return await quality_out(session, settings, model, version)
+
+
+@router.get(
+    "/quality/history",
+    summary="A version's quality over successive windows: its stored scheduled checks",
+    responses=problem_responses(404),
+)
+async def get_quality_history(
+    *,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: MonitoringReader,
+    model: ModelQuery = None,
+    version: VersionQuery = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Newest checks to return.")] = 24,
+) -> QualityHistoryOut:
+    return await quality_history_out(session, settings, model, version, limit)
+
+
+@router.get(
+    "/traffic",
+    summary="Predictions per minute, latency percentiles and each version's share over time",
+    responses=problem_responses(404),
+)
+async def get_traffic(
+    *,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: MonitoringReader,
+    model: ModelQuery = None,
+    minutes: Annotated[
+        int, Query(ge=5, le=1440, description="Window: the last this many minutes, 60 steps.")
+    ] = 60,
+) -> TrafficOut:
+    return await traffic_out(session, settings, model, minutes)

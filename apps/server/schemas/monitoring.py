@@ -13,6 +13,12 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
+class DriftBinOut(_Out):
+    label: str = Field(examples=["100-200"], description="A value range or a category.")
+    reference: float = Field(description="Share of the reference in this bin.")
+    window: float = Field(description="Share of the window in this bin.")
+
+
 class FeatureDriftOut(_Out):
     feature: Literal["text_length", "oov_rate", "predicted_class", "confidence"]
     kind: Literal["numeric", "categorical", "share"]
@@ -29,6 +35,11 @@ class FeatureDriftOut(_Out):
     window_size: int
     reference_mean: float | None = None
     window_mean: float | None = None
+    bins: list[DriftBinOut] = Field(
+        default_factory=list,
+        description="The reference and window distributions PSI compares, bin by bin; empty "
+        "with insufficient data.",
+    )
 
 
 class DriftOut(_Out):
@@ -165,3 +176,54 @@ class OverviewOut(_Out):
     retrain_trigger: Literal["off", "suggest", "auto"]
     interval_s: int
     models: list[ModelOverviewOut]
+
+
+class LatencyOut(_Out):
+    p50: float
+    p95: float
+    p99: float
+
+
+class VersionCountOut(_Out):
+    version: int
+    predictions: int
+
+
+class TrafficStepOut(_Out):
+    start: datetime
+    predictions: int = Field(description="Answered predictions in the step (shadow excluded).")
+    per_minute: float
+    versions: list[VersionCountOut] = Field(description="Who answered: each version's count.")
+    latency_ms: LatencyOut | None = Field(
+        description="Percentiles estimated from the inference histogram's buckets (linear "
+        "inside a bucket, as Prometheus' histogram_quantile); None without predictions."
+    )
+
+
+class TrafficOut(_Out):
+    model: str
+    window_start: datetime
+    window_end: datetime
+    step_s: int = Field(description="Seconds per step; the window has 60 steps.")
+    steps: list[TrafficStepOut]
+
+
+class QualityPointOut(_Out):
+    window_end: datetime
+    created_at: datetime
+    status: Literal["ok", "insufficient_data"]
+    labelled: int
+    below_gate: bool
+    accuracy: IntervalOut | None
+    precision: IntervalOut | None
+    recall: IntervalOut | None
+    macro_auc: IntervalOut | None
+
+
+class QualityHistoryOut(_Out):
+    model: str
+    version: int
+    role: str | None
+    confidence_level: float
+    gates: dict[str, float]
+    points: list[QualityPointOut] = Field(description="Scheduled quality checks, oldest first.")

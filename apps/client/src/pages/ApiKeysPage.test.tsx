@@ -39,6 +39,10 @@ describe('API keys page', () => {
     await ui.click(screen.getByRole('button', { name: 'Create key' }));
 
     expect(await screen.findByLabelText('Secret key')).toHaveValue('tt_secret_value');
+    // The instruction names the header the API accepts for keys, never a bearer token.
+    const panel = screen.getByRole('region', { name: 'Key “batch” created' });
+    expect(panel).toHaveTextContent("curl -H 'X-API-Key: tt_secret_value'");
+    expect(panel).not.toHaveTextContent(/Bearer/i);
     expect(api.callsTo('POST', KEYS)[0]?.json).toEqual({ name: 'batch', scopes: ['jobs'] });
     await ui.click(screen.getByRole('button', { name: 'Copy key' }));
     expect(writeText).toHaveBeenCalledWith('tt_secret_value');

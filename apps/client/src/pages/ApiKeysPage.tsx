@@ -1,3 +1,4 @@
+import { keys as queryKeys } from '../api/queryKeys';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type SubmitEvent } from 'react';
 import { useApi } from '../api/ApiContext';
@@ -8,8 +9,8 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Page } from '../components/Page';
 import { Loading } from '../components/Status';
 import { dateTime } from '../lib/format';
+import { TableScroll } from '../components/TableScroll';
 
-const KEYS = ['api-keys'];
 export const KEYS_PAGE_SIZE = 100;
 
 export function ApiKeysPage() {
@@ -51,7 +52,7 @@ function CreateKey({ onCreated }: { onCreated: (key: ApiKeyCreated) => void }) {
         ...(expires ? { expires_at: new Date(expires).toISOString() } : {}),
       }),
     onSuccess: (key) => {
-      void queryClient.invalidateQueries({ queryKey: KEYS });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys.all });
       onCreated(key);
     },
   });
@@ -143,8 +144,11 @@ function NewKey({ created, onDone }: { created: ApiKeyCreated; onDone: () => voi
     >
       <h2 id="new-key-title">Key “{created.name}” created</h2>
       <p>
-        Copy it now: it will not be shown again. Send it as <code>Authorization: Bearer …</code>.
+        Copy it now: it will not be shown again. Send it in the <code>X-API-Key</code> header:
       </p>
+      <pre className="mono small">
+        curl -H &apos;X-API-Key: {created.key}&apos; {window.location.origin}/api/v1/users/me
+      </pre>
       <label>
         Secret key
         <input
@@ -174,7 +178,10 @@ function NewKey({ created, onDone }: { created: ApiKeyCreated; onDone: () => voi
 
 function KeyList() {
   const api = useApi();
-  const keys = useQuery({ queryKey: KEYS, queryFn: () => api.listApiKeys(KEYS_PAGE_SIZE, 0) });
+  const keys = useQuery({
+    queryKey: queryKeys.apiKeys.all,
+    queryFn: () => api.listApiKeys(KEYS_PAGE_SIZE, 0),
+  });
   return (
     <section aria-labelledby="keys-title" className="stack">
       <h2 id="keys-title">Your keys</h2>
@@ -187,7 +194,7 @@ function KeyList() {
         </p>
       ) : null}
       {keys.data && keys.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <TableScroll label="Your keys">
           <table>
             <thead>
               <tr>
@@ -206,7 +213,7 @@ function KeyList() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : null}
     </section>
   );
@@ -218,7 +225,7 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
   const [confirming, setConfirming] = useState(false);
   const revoke = useMutation({
     mutationFn: () => api.revokeApiKey(apiKey.id),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: KEYS }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys.all }),
   });
   return (
     <tr>

@@ -91,10 +91,10 @@ describe('Jobs page', () => {
     api.on('GET', JOBS, { items: [job()], total: 1 });
     renderApp('/jobs');
     expect(await screen.findByText('running')).toBeInTheDocument();
-    expect(screen.getByRole('progressbar', { name: /Progress of job 11111111/ })).toHaveAttribute(
-      'value',
-      '50',
-    );
+    // A job's percent and a training run's fraction show on one scale.
+    const bar = screen.getByRole('progressbar', { name: 'Progress of job 11111111: 50 %' });
+    expect(bar).toHaveAttribute('max', '1');
+    expect(bar).toHaveAttribute('value', '0.5');
     await vi.advanceTimersByTimeAsync(JOBS_POLL_MS + 100);
     expect(await screen.findByText('succeeded')).toBeInTheDocument();
     const calls = api.callsTo('GET', JOBS).length;

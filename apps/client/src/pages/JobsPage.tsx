@@ -1,3 +1,4 @@
+import { keys } from '../api/queryKeys';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type SubmitEvent } from 'react';
 import { useApi } from '../api/ApiContext';
@@ -11,6 +12,8 @@ import { saveBlob } from '../lib/download';
 import { dateTime, shortId } from '../lib/format';
 import { newIdempotencyKey } from '../lib/idempotency';
 import { JsonLinesError, parseJobLines } from '../lib/jsonLines';
+import { TableScroll } from '../components/TableScroll';
+import { Progress, jobShare } from '../components/Progress';
 
 export const JOBS_PAGE_SIZE = 20;
 export const JOBS_POLL_MS = 2000;
@@ -48,7 +51,7 @@ function CreateJob() {
     onSuccess: () => {
       setText('');
       setFile(null);
-      void queryClient.invalidateQueries({ queryKey: ['jobs'] });
+      void queryClient.invalidateQueries({ queryKey: keys.jobs.all });
     },
   });
 
@@ -167,7 +170,7 @@ function JobList() {
   const [page, setPage] = useState(0);
   const offset = page * JOBS_PAGE_SIZE;
   const jobs = useQuery({
-    queryKey: ['jobs', { offset }],
+    queryKey: keys.jobs.page(offset),
     queryFn: () => api.listJobs(JOBS_PAGE_SIZE, offset),
     // Poll only while something on screen can still change.
     refetchInterval: (query) =>
@@ -183,7 +186,7 @@ function JobList() {
       <ErrorNotice error={jobs.error} title="Could not load jobs" />
       {jobs.data && jobs.data.items.length === 0 ? <p>No jobs yet.</p> : null}
       {jobs.data && jobs.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <TableScroll label="Batch jobs">
           <table>
             <caption className="visually-hidden">Batch jobs, newest first</caption>
             <thead>
@@ -202,7 +205,7 @@ function JobList() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : null}
       {pages > 1 ? (
         <nav aria-label="Job pages" className="button-row">
@@ -240,7 +243,7 @@ function JobRow({ job }: { job: Job }) {
   const queryClient = useQueryClient();
   const cancel = useMutation({
     mutationFn: () => api.cancelJob(job.id),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['jobs'] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.jobs.all }),
   });
   const download = useMutation({
     mutationFn: async (format: ResultFormat) => {
@@ -259,9 +262,9 @@ function JobRow({ job }: { job: Job }) {
         {job.error ? <div className="small">{job.error}</div> : null}
       </td>
       <td>
-        <progress max={100} value={job.progress} aria-label={`Progress of ${label}`} />{' '}
-        <span className="small">
-          {job.processed}/{job.total}
+        <Progress done={jobShare(job.progress)} label={`Progress of ${label}`} />{' '}
+        <span className="small muted">
+          ({job.processed}/{job.total} items)
         </span>
       </td>
       <td>

@@ -1,3 +1,4 @@
+import { keys } from '../api/queryKeys';
 import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { useApi } from '../api/ApiContext';
@@ -13,7 +14,7 @@ import { VersionsTable } from './models/VersionsTable';
 
 export function ModelsPage() {
   const api = useApi();
-  const models = useQuery({ queryKey: ['models'], queryFn: api.listModels });
+  const models = useQuery({ queryKey: keys.models.all, queryFn: api.listModels });
   const [chosen, setChosen] = useState<string | null>(null);
   const selectId = useId();
   const list = models.data ?? [];

@@ -6,6 +6,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Page } from '../components/Page';
 import { ProbabilityBars } from '../components/ProbabilityBars';
 import { Success } from '../components/Status';
+import { LOW_CONFIDENCE_BELOW } from '../config';
 import { percent } from '../lib/format';
 
 /** One ticket per line; blank lines are ignored. */
@@ -95,13 +96,21 @@ function PredictionCard({
   });
   const labels = Object.keys(prediction.probabilities).sort();
   const headingId = `prediction-${prediction.id}`;
+  const low = prediction.confidence < LOW_CONFIDENCE_BELOW;
   return (
     <li className="card" aria-labelledby={headingId}>
       {/* Ticket text is user input: rendered as a text node, never as HTML. */}
       <blockquote className="ticket">{text}</blockquote>
       <h3 id={headingId}>
         {prediction.label} <span className="muted">({percent(prediction.confidence)})</span>
+        {low ? <span className="badge badge-wait">low confidence</span> : null}
       </h3>
+      {low ? (
+        <p className="small">
+          The model&apos;s top probability is under {percent(LOW_CONFIDENCE_BELOW, 0)}: check this
+          one, and give the correct label below.
+        </p>
+      ) : null}
       <ProbabilityBars probabilities={prediction.probabilities} predicted={prediction.label} />
       <p className="muted small">
         Prediction <code>{prediction.id}</code> · version {version}

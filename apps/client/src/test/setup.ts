@@ -6,6 +6,18 @@ import { afterEach, vi } from 'vitest';
 URL.createObjectURL = () => 'blob:test';
 URL.revokeObjectURL = () => undefined;
 
+// jsdom has no layout, so no ResizeObserver: this one reports every observed box as
+// 640 x 260 px (a chart's column), so charts draw as in a browser.
+globalThis.ResizeObserver = class {
+  constructor(private readonly callback: ResizeObserverCallback) {}
+  observe(target: Element) {
+    const contentRect = { width: 640, height: 260 } as DOMRectReadOnly;
+    this.callback([{ target, contentRect } as ResizeObserverEntry], this);
+  }
+  unobserve() {}
+  disconnect() {}
+};
+
 afterEach(() => {
   cleanup();
   sessionStorage.clear();

@@ -20,6 +20,7 @@ traffic, `tests/unit/agents/monitoring/test_report.py`). A window below `min_win
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -57,6 +58,37 @@ _LEVELS = {
 }
 
 
+class DriftBin(BaseModel):
+    """One bin (a value range or a category) of a feature: its share of the reference and of
+    the window, the two distributions PSI compares, for a chart."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    reference: float
+    window: float
+
+
+def drift_bins(
+    labels: Sequence[str],
+    reference: Sequence[float] | FloatArray,
+    live: Sequence[float] | FloatArray,
+) -> list[DriftBin]:
+    """Shares of each bin in the reference and in the window (counts or shares in)."""
+    ref = np.asarray(reference, dtype=np.float64)
+    cur = np.asarray(live, dtype=np.float64)
+    ref = ref / ref.sum() if ref.sum() > 0 else ref
+    cur = cur / cur.sum() if cur.sum() > 0 else cur
+    return [
+        DriftBin(label=label, reference=round(float(r), 6), window=round(float(c), 6))
+        for label, r, c in zip(labels, ref, cur, strict=True)
+    ]
+
+
+def _edge_labels(edges: Sequence[float]) -> list[str]:
+    return [f"{lower:g}-{upper:g}" for lower, upper in itertools.pairwise(edges)]
+
+
 class FeatureDrift(BaseModel):
     """The verdict on one feature. Statistics are None when the window is too small."""
 
@@ -74,6 +106,9 @@ class FeatureDrift(BaseModel):
     window_size: int
     reference_mean: float | None = None
     window_mean: float | None = None
+    bins: list[DriftBin] = Field(
+        default_factory=list, description="Reference and window shares per bin; empty without data."
+    )
 
     @property
     def gauge_value(self) -> float | None:
@@ -149,7 +184,8 @@ def numeric_drift(
         method, p_value = "wasserstein", None
         statistic = float(wasserstein_distance(sample, values)) / scale
         drifted, threshold = statistic >= config.distance_threshold, config.distance_threshold
-    value = psi(reference.histogram.counts, reference.histogram.bin(values), config.psi_epsilon)
+    live_counts = reference.histogram.bin(values)
+    value = psi(reference.histogram.counts, live_counts, config.psi_epsilon)
     return FeatureDrift(
         feature=feature,
         kind="numeric",
@@ -163,6 +199,9 @@ def numeric_drift(
         window_size=int(values.size),
         reference_mean=reference.mean,
         window_mean=float(values.mean()),
+        bins=drift_bins(
+            _edge_labels(reference.histogram.edges), reference.histogram.counts, live_counts
+        ),
     )
 
 
@@ -200,6 +239,7 @@ def categorical_drift(
         psi=value,
         severity=severity_of(value, config),
         window_size=len(live),
+        bins=drift_bins(categories, ref, observed),
     )
 
 
@@ -230,6 +270,7 @@ def share_drift(
         window_size=int(values.size),
         reference_mean=reference_share,
         window_mean=current,
+        bins=drift_bins(["rest", feature], ref, cur),
     )
 
 

@@ -126,7 +126,7 @@ def redis_db_number(url: str) -> int:
     return int(path) if path.isdigit() else 0
 
 
-def _run_step(name: str, args: list[str], env: dict[str, str], log: Path, timeout_s: float) -> str:
+def run_step(name: str, args: list[str], env: dict[str, str], log: Path, timeout_s: float) -> str:
     """Run `python -m server <args>` to completion; its output, or StackError."""
     with log.open("wb") as out:
         try:
@@ -236,9 +236,9 @@ def serving_stack(config: StackConfig, ready_timeout_s: float = 120) -> Iterator
             "APP_RATE_LIMIT_REQUESTS": "1000000000",
             **config.extra_env,
         }
-        _run_step("migrate", ["migrate"], env, logs_dir / "migrate.log", 120)
+        run_step("migrate", ["migrate"], env, logs_dir / "migrate.log", 120)
         train_args = ["train", "--promote", "--rows", str(config.train_rows)]
-        trained = _run_step("train", train_args, env, logs_dir / "train.log", 900)
+        trained = run_step("train", train_args, env, logs_dir / "train.log", 900)
         stack = Stack(
             base_url=f"http://{LOOPBACK}:{port}",
             worker_metrics_url=f"http://{LOOPBACK}:{metrics_port}/metrics",

@@ -328,6 +328,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/monitoring/quality/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A version's quality over successive windows: its stored scheduled checks */
+        get: operations["get_quality_history_api_v1_monitoring_quality_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Predictions per minute, latency percentiles and each version's share over time */
+        get: operations["get_traffic_api_v1_monitoring_traffic_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/predictions": {
         parameters: {
             query?: never;
@@ -735,6 +769,25 @@ export interface components {
              */
             source: ("checkout" | "image") | null;
         };
+        /** DriftBinOut */
+        DriftBinOut: {
+            /**
+             * Label
+             * @description A value range or a category.
+             * @example 100-200
+             */
+            label: string;
+            /**
+             * Reference
+             * @description Share of the reference in this bin.
+             */
+            reference: number;
+            /**
+             * Window
+             * @description Share of the window in this bin.
+             */
+            window: number;
+        };
         /** DriftOut */
         DriftOut: {
             /** Features */
@@ -791,6 +844,11 @@ export interface components {
         };
         /** FeatureDriftOut */
         FeatureDriftOut: {
+            /**
+             * Bins
+             * @description The reference and window distributions PSI compares, bin by bin; empty with insufficient data.
+             */
+            bins?: components["schemas"]["DriftBinOut"][];
             /** Drifted */
             drifted: boolean | null;
             /**
@@ -966,6 +1024,15 @@ export interface components {
              */
             total: number;
         };
+        /** LatencyOut */
+        LatencyOut: {
+            /** P50 */
+            p50: number;
+            /** P95 */
+            p95: number;
+            /** P99 */
+            p99: number;
+        };
         /** Liveness */
         Liveness: {
             /**
@@ -1123,6 +1190,26 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** QualityHistoryOut */
+        QualityHistoryOut: {
+            /** Confidence Level */
+            confidence_level: number;
+            /** Gates */
+            gates: {
+                [key: string]: number;
+            };
+            /** Model */
+            model: string;
+            /**
+             * Points
+             * @description Scheduled quality checks, oldest first.
+             */
+            points: components["schemas"]["QualityPointOut"][];
+            /** Role */
+            role: string | null;
+            /** Version */
+            version: number;
+        };
         /** QualityOut */
         QualityOut: {
             calibration: components["schemas"]["CalibrationOut"] | null;
@@ -1172,6 +1259,32 @@ export interface components {
              * Format: date-time
              */
             window_start: string;
+        };
+        /** QualityPointOut */
+        QualityPointOut: {
+            accuracy: components["schemas"]["IntervalOut"] | null;
+            /** Below Gate */
+            below_gate: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Labelled */
+            labelled: number;
+            macro_auc: components["schemas"]["IntervalOut"] | null;
+            precision: components["schemas"]["IntervalOut"] | null;
+            recall: components["schemas"]["IntervalOut"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "insufficient_data";
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
         };
         /**
          * Readiness
@@ -1370,6 +1483,28 @@ export interface components {
              */
             token_type: "bearer";
         };
+        /** TrafficOut */
+        TrafficOut: {
+            /** Model */
+            model: string;
+            /**
+             * Step S
+             * @description Seconds per step; the window has 60 steps.
+             */
+            step_s: number;
+            /** Steps */
+            steps: components["schemas"]["TrafficStepOut"][];
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+        };
         /** TrafficPolicyIn */
         TrafficPolicyIn: {
             /**
@@ -1398,6 +1533,28 @@ export interface components {
             shadow_sample: number;
             /** Updated By */
             updated_by: string;
+        };
+        /** TrafficStepOut */
+        TrafficStepOut: {
+            /** @description Percentiles estimated from the inference histogram's buckets (linear inside a bucket, as Prometheus' histogram_quantile); None without predictions. */
+            latency_ms: components["schemas"]["LatencyOut"] | null;
+            /** Per Minute */
+            per_minute: number;
+            /**
+             * Predictions
+             * @description Answered predictions in the step (shadow excluded).
+             */
+            predictions: number;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * Versions
+             * @description Who answered: each version's count.
+             */
+            versions: components["schemas"]["VersionCountOut"][];
         };
         /** TrainingData */
         TrainingData: {
@@ -1602,6 +1759,13 @@ export interface components {
             password?: string | null;
             /** Scopes */
             scopes?: components["schemas"]["Scope"][] | null;
+        };
+        /** VersionCountOut */
+        VersionCountOut: {
+            /** Predictions */
+            predictions: number;
+            /** Version */
+            version: number;
         };
         /** VersionDetail */
         VersionDetail: {
@@ -4142,6 +4306,178 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QualityOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Request Header Fields Too Large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_quality_history_api_v1_monitoring_quality_history_get: {
+        parameters: {
+            query?: {
+                /** @description Model name; the served model by default. */
+                model?: string | null;
+                /** @description Version; the champion by default. */
+                version?: number | null;
+                /** @description Newest checks to return. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityHistoryOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Request Header Fields Too Large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_traffic_api_v1_monitoring_traffic_get: {
+        parameters: {
+            query?: {
+                /** @description Model name; the served model by default. */
+                model?: string | null;
+                /** @description Window: the last this many minutes, 60 steps. */
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrafficOut"];
                 };
             };
             /** @description Bad Request */

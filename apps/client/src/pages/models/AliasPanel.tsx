@@ -1,3 +1,4 @@
+import { keys } from '../../api/queryKeys';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type SubmitEvent } from 'react';
 import { useApi } from '../../api/ApiContext';
@@ -6,6 +7,9 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Success } from '../../components/Status';
 
 function moved(move: AliasMove): string {
+  if (move.previous_version === move.version) {
+    return `${move.alias} was already version ${move.version}: nothing changed.`;
+  }
   const from = move.previous_version === null ? 'none' : `version ${move.previous_version}`;
   return `${move.alias} moved from ${from} to version ${move.version}.`;
 }
@@ -52,7 +56,7 @@ export function AliasPanel({ model }: { model: string }) {
   const queryClient = useQueryClient();
   const id = useId();
   const versions = useQuery({
-    queryKey: ['models', model, 'versions'],
+    queryKey: keys.models.versions(model),
     queryFn: () => api.listVersions(model),
   });
   const [version, setVersion] = useState('');
@@ -61,7 +65,7 @@ export function AliasPanel({ model }: { model: string }) {
   const [rollbackAlias, setRollbackAlias] = useState<Alias>('champion');
   const [rollbackReason, setRollbackReason] = useState('');
 
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['models'] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.models.all });
   const promote = useMutation({
     mutationFn: (target: number) => api.setAlias(model, alias, { version: target, reason }),
     onSuccess: () => {

@@ -1,7 +1,9 @@
+import { keys } from '../../api/queryKeys';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type SubmitEvent } from 'react';
 import { useApi } from '../../api/ApiContext';
 import type { TrafficPolicy } from '../../api/types';
+import { Actor } from '../../components/Actor';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading, Success } from '../../components/Status';
 
@@ -9,7 +11,7 @@ import { Loading, Success } from '../../components/Status';
 export function TrafficEditor({ model, writable }: { model: string; writable: boolean }) {
   const api = useApi();
   const traffic = useQuery({
-    queryKey: ['models', model, 'traffic'],
+    queryKey: keys.models.traffic(model),
     queryFn: () => api.getTraffic(model),
   });
   return (
@@ -58,10 +60,16 @@ function TrafficForm({
     <form onSubmit={onSubmit} className="stack">
       <p className="muted">
         Champion {policy.champion ?? 'none'} · challenger {policy.challenger ?? 'none'} · last set
-        by {policy.updated_by}
+        by <Actor id={policy.updated_by} />
       </p>
       {noChallenger ? (
         <p className="notice">No challenger is set: its weight has no effect until one is.</p>
+      ) : null}
+      {policy.challenger !== null && policy.challenger === policy.champion ? (
+        <p className="notice">
+          The challenger is the champion&apos;s version ({policy.champion}): both sides of the split
+          are served by the same model until the challenger moves to another version.
+        </p>
       ) : null}
       <fieldset disabled={!writable} className="stack">
         <legend className="visually-hidden">Traffic policy</legend>

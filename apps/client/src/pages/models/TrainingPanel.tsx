@@ -1,10 +1,13 @@
+import { keys } from '../../api/queryKeys';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState, type SubmitEvent } from 'react';
 import { useApi } from '../../api/ApiContext';
 import type { TrainingRun } from '../../api/types';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { StatusBadge } from '../../components/Status';
-import { percent } from '../../lib/format';
+import { Progress } from '../../components/Progress';
+import { GateChart } from '../../components/charts/lazy';
+import { TableScroll } from '../../components/TableScroll';
 
 export const TRAINING_POLL_MS = 2000;
 const FINISHED = new Set<TrainingRun['status']>(['succeeded', 'failed']);
@@ -78,7 +81,7 @@ function RunStatus({ runId }: { runId: string }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const run = useQuery({
-    queryKey: ['training-runs', runId],
+    queryKey: keys.trainingRun(runId),
     queryFn: () => api.getTrainingRun(runId),
     refetchInterval: (query) =>
       query.state.data && FINISHED.has(query.state.data.status) ? false : TRAINING_POLL_MS,
@@ -86,7 +89,7 @@ function RunStatus({ runId }: { runId: string }) {
   const finished = run.data ? FINISHED.has(run.data.status) : false;
   // A finished run may have registered or promoted a version: show it.
   useEffect(() => {
-    if (finished) void queryClient.invalidateQueries({ queryKey: ['models'] });
+    if (finished) void queryClient.invalidateQueries({ queryKey: keys.models.all });
   }, [finished, queryClient]);
 
   return (
@@ -99,38 +102,86 @@ function RunStatus({ runId }: { runId: string }) {
             {run.data.stage}
             {run.data.version !== null ? `, registered version ${run.data.version}` : ''}
           </p>
-          <progress
-            max={1}
-            value={run.data.progress}
-            aria-label={`Training progress ${percent(run.data.progress, 0)}`}
-          />
+          <Progress done={run.data.progress} label="Training progress" />
+          {run.data.gate_results.length > 0 ? <GateChart gates={run.data.gate_results} /> : null}
           {run.data.gate_results.length > 0 ? (
-            <table>
-              <caption>Gates</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Gate</th>
-                  <th scope="col">Passed</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Threshold</th>
-                </tr>
-              </thead>
-              <tbody>
-                {run.data.gate_results.map((gate) => (
-                  <tr key={gate.name}>
-                    <th scope="row">{gate.name}</th>
-                    <td>{gate.passed ? 'yes' : 'no'}</td>
-                    <td>{gate.value === null ? '—' : gate.value.toFixed(3)}</td>
-                    <td>{gate.threshold}</td>
+            <TableScroll label="Gates">
+              <table>
+                <caption>Gates</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Gate</th>
+                    <th scope="col">Passed</th>
+                    <th scope="col">Value</th>
+                    <th scope="col">Threshold</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {run.data.gate_results.map((gate) => (
+                    <tr key={gate.name}>
+                      <th scope="row">{gate.name}</th>
+                      <td>{gate.passed ? 'yes' : 'no'}</td>
+                      <td>{gate.value === null ? '—' : gate.value.toFixed(3)}</td>
+                      <td>{gate.threshold}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
           ) : null}
-          {run.data.error ? (
-            <pre className="small">{JSON.stringify(run.data.error, null, 2)}</pre>
-          ) : null}
+          {run.data.error ? <RunError error={run.data.error} /> : null}
         </>
+      ) : null}
+    </div>
+  );
+}
+
+const ERROR_KINDS: Record<string, string> = {
+  gates: 'it did not pass every gate',
+  data: 'the training data was refused',
+  crashed: 'its worker died',
+  queue: 'the queue was unreachable',
+  internal: 'an internal error',
+};
+
+/** The first row-level problems of a refused data set (`kind: data`). */
+function dataIssues(error: Record<string, unknown>): string[] {
+  const report = error.report;
+  if (typeof report !== 'object' || report === null) return [];
+  const issues = (report as { issues?: unknown }).issues;
+  if (!Array.isArray(issues)) return [];
+  return issues
+    .slice(0, 5)
+    .map((issue: unknown) =>
+      typeof issue === 'object' && issue !== null && 'message' in issue
+        ? String(issue.message)
+        : '',
+    )
+    .filter(Boolean);
+}
+
+/** Why a run failed, as sentences: its kind, its detail, the gates that failed. */
+function RunError({ error }: { error: Record<string, unknown> }) {
+  const kind = typeof error.kind === 'string' ? error.kind : null;
+  const detail = typeof error.detail === 'string' ? error.detail : null;
+  const gates = Array.isArray(error.failed_gates)
+    ? error.failed_gates.filter((gate): gate is string => typeof gate === 'string')
+    : [];
+  const issues = dataIssues(error);
+  return (
+    <div role="alert" className="notice notice-error stack">
+      <p>
+        <strong>The run failed</strong>
+        {kind ? `: ${ERROR_KINDS[kind] ?? kind}` : ''}.
+      </p>
+      {detail ? <p>{detail}</p> : null}
+      {gates.length > 0 ? <p>Failed gates: {gates.join(', ')}.</p> : null}
+      {issues.length > 0 ? (
+        <ul>
+          {issues.map((issue, index) => (
+            <li key={index}>{issue}</li>
+          ))}
+        </ul>
       ) : null}
     </div>
   );

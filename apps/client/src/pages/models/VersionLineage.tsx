@@ -1,3 +1,4 @@
+import { keys } from '../../api/queryKeys';
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../../api/ApiContext';
 import type { VersionLineage as Lineage } from '../../api/types';
@@ -8,7 +9,7 @@ import { Loading } from '../../components/Status';
 export function VersionLineage({ model, version }: { model: string; version: number }) {
   const api = useApi();
   const detail = useQuery({
-    queryKey: ['models', model, 'versions', version],
+    queryKey: keys.models.version(model, version),
     queryFn: () => api.getVersion(model, version),
   });
   const titleId = `lineage-${version}-title`;

@@ -1,9 +1,12 @@
+import { keys } from '../../api/queryKeys';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useApi } from '../../api/ApiContext';
+import { Actor } from '../../components/Actor';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading } from '../../components/Status';
 import { dateTime } from '../../lib/format';
+import { TableScroll } from '../../components/TableScroll';
 import { VersionLineage } from './VersionLineage';
 
 function metric(metrics: Record<string, unknown>, name: string): string {
@@ -14,7 +17,7 @@ function metric(metrics: Record<string, unknown>, name: string): string {
 export function VersionsTable({ model }: { model: string }) {
   const api = useApi();
   const versions = useQuery({
-    queryKey: ['models', model, 'versions'],
+    queryKey: keys.models.versions(model),
     queryFn: () => api.listVersions(model),
   });
   const [shown, setShown] = useState<number | null>(null);
@@ -24,7 +27,7 @@ export function VersionsTable({ model }: { model: string }) {
       {versions.isPending ? <Loading /> : null}
       <ErrorNotice error={versions.error} title="Could not load versions" />
       {versions.data ? (
-        <div className="table-wrap">
+        <TableScroll label="Versions">
           <table>
             <thead>
               <tr>
@@ -52,7 +55,10 @@ export function VersionsTable({ model }: { model: string }) {
                   <td>{metric(v.metrics, 'macro_f1')}</td>
                   <td>{metric(v.metrics, 'macro_auc')}</td>
                   <td>
-                    {dateTime(v.created_at)} <span className="muted small">by {v.created_by}</span>
+                    {dateTime(v.created_at)}{' '}
+                    <span className="muted small">
+                      by <Actor id={v.created_by} />
+                    </span>
                   </td>
                   <td>
                     <button
@@ -71,7 +77,7 @@ export function VersionsTable({ model }: { model: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : null}
       {shown !== null ? <VersionLineage model={model} version={shown} /> : null}
     </section>

@@ -18,19 +18,12 @@ import type {
   Calibration,
 } from '../../api/types';
 import { dateTime, percent } from '../../lib/format';
+import { TableScroll } from '../../components/TableScroll';
 
-/** A number as short text; absent values as a dash. */
-export function formatNumber(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(4);
-}
+import { DistributionChart, DriftChart, ReliabilityChart } from '../../components/charts/lazy';
+import { formatInterval, formatNumber } from './format';
 
-/** A confidence interval as text, or a dash when either bound is missing. */
-export function formatInterval(interval: Pick<Interval, 'low' | 'high'> | null | undefined) {
-  if (!interval || interval.low === null || interval.high === null) return '—';
-  return `${formatNumber(interval.low)} – ${formatNumber(interval.high)}`;
-}
+export { formatInterval, formatNumber };
 
 const SEVERITY_CLASS: Record<string, string> = {
   major: 'badge badge-fail',
@@ -80,7 +73,7 @@ function Table({
   children: ReactNode;
 }) {
   return (
-    <div className="table-wrap">
+    <TableScroll label={caption}>
       <table>
         <caption>{caption}</caption>
         <thead>
@@ -94,7 +87,7 @@ function Table({
         </thead>
         <tbody>{children}</tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 
@@ -186,33 +179,43 @@ export function DriftView({ data }: { data: DriftReport }) {
       {data.features.length === 0 ? (
         <p>No feature drift reported for this window.</p>
       ) : (
-        <Table
-          caption="Features"
-          columns={[
-            'Feature',
-            'Statistic',
-            'PSI',
-            'p-value',
-            'Mean (reference → window)',
-            'Severity',
-          ]}
-        >
-          {data.features.map((feature) => (
-            <tr key={feature.feature}>
-              <th scope="row">{label(feature.feature)}</th>
-              <td>
-                {formatNumber(feature.statistic)}
-                {feature.method ? <span className="muted small"> ({feature.method})</span> : null}
-              </td>
-              <td>{formatNumber(feature.psi)}</td>
-              <td>{formatNumber(feature.p_value)}</td>
-              <td>{meansText(feature)}</td>
-              <td>
-                <SeverityBadge value={feature.severity} />
-              </td>
-            </tr>
-          ))}
-        </Table>
+        <>
+          <DriftChart features={data.features} />
+          <div className="grid-2">
+            {data.features
+              .filter((feature) => (feature.bins ?? []).length > 0)
+              .map((feature) => (
+                <DistributionChart key={feature.feature} feature={feature} />
+              ))}
+          </div>
+          <Table
+            caption="Features"
+            columns={[
+              'Feature',
+              'Statistic',
+              'PSI',
+              'p-value',
+              'Mean (reference → window)',
+              'Severity',
+            ]}
+          >
+            {data.features.map((feature) => (
+              <tr key={feature.feature}>
+                <th scope="row">{label(feature.feature)}</th>
+                <td>
+                  {formatNumber(feature.statistic)}
+                  {feature.method ? <span className="muted small"> ({feature.method})</span> : null}
+                </td>
+                <td>{formatNumber(feature.psi)}</td>
+                <td>{formatNumber(feature.p_value)}</td>
+                <td>{meansText(feature)}</td>
+                <td>
+                  <SeverityBadge value={feature.severity} />
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </>
       )}
     </div>
   );
@@ -351,7 +354,10 @@ export function QualityView({ data }: { data: QualityReport }) {
       )}
       <EstimatedTable estimated={data.estimated} />
       {data.calibration && data.calibration.bins.length > 0 ? (
-        <CalibrationTable calibration={data.calibration} />
+        <>
+          <ReliabilityChart calibration={data.calibration} />
+          <CalibrationTable calibration={data.calibration} />
+        </>
       ) : null}
       {data.segments && data.segments.segments.length > 0 ? (
         <SegmentsTable segments={data.segments} />

@@ -72,6 +72,10 @@ async def test_drift_and_quality_of_the_champion(
     by_feature = {f["feature"]: f for f in body["features"]}
     assert by_feature["text_length"]["method"] == "ks"  # a small window: the test
     assert by_feature["text_length"]["severity"] == "major"
+    # The two distributions PSI compared, for the console's chart: shares that sum to 1.
+    text_bins = by_feature["text_length"]["bins"]
+    assert sum(b["reference"] for b in text_bins) == pytest.approx(1, abs=1e-3)
+    assert sum(b["window"] for b in text_bins) == pytest.approx(1, abs=1e-3)
 
     quality = await client.get(f"{BASE}/quality", params={"model": MODEL, "version": 1})
     assert quality.status_code == 200, quality.text

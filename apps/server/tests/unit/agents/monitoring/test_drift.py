@@ -135,3 +135,29 @@ def test_overall_severity_is_the_worst_judged_feature() -> None:
     calm = numeric_drift("y", REFERENCE, RNG.normal(100.0, 20.0, 600), CONFIG)
     assert overall_severity([small]) is Severity.insufficient_data
     assert overall_severity([small, calm]) is Severity.none
+
+
+def test_each_verdict_carries_the_two_distributions_psi_compares() -> None:
+    live = RNG.normal(130.0, 20.0, 3000)
+    numeric = numeric_drift("text_length", REFERENCE, live, CONFIG)
+    edges = REFERENCE.histogram.edges
+    assert len(numeric.bins) == len(edges) - 1
+    assert numeric.bins[0].label == f"{edges[0]:g}-{edges[1]:g}"
+    counts = np.asarray(REFERENCE.histogram.counts, dtype=np.float64)
+    assert [b.reference for b in numeric.bins] == pytest.approx(counts / counts.sum(), abs=1e-6)
+    window = np.asarray(REFERENCE.histogram.bin(live), dtype=np.float64)
+    assert [b.window for b in numeric.bins] == pytest.approx(window / window.sum(), abs=1e-6)
+    # The window moved up: more of it than of the reference sits above the reference mean.
+    upper = [b for b in numeric.bins if float(b.label.split("-")[0]) >= 100.0]
+    assert sum(b.window for b in upper) > sum(b.reference for b in upper)
+
+    classes = categorical_drift("predicted_class", PRIOR, _labels({"a": 240, "b": 360}), CONFIG)
+    assert [(b.label, b.window) for b in classes.bins] == [("a", 0.4), ("b", 0.6), ("c", 0.0)]
+    assert [b.reference for b in classes.bins] == pytest.approx([0.5, 0.3, 0.2], abs=1e-3)
+
+    rate = share_drift("oov_rate", 0.02, np.full(800, 0.2), CONFIG)
+    assert [(b.label, b.reference, b.window) for b in rate.bins] == [
+        ("rest", 0.98, 0.8),
+        ("oov_rate", 0.02, 0.2),
+    ]
+    assert share_drift("oov_rate", 0.02, [0.1] * 3, CONFIG).bins == []

@@ -1,0 +1,169 @@
+import { readFile } from 'node:fs/promises';
+import { expect, test, type Page } from '@playwright/test';
+
+/** Screenshots of every page land here for review (make e2e: the repository's reports/). */
+const SHOTS = process.env.E2E_REPORTS_DIR ?? 'reports-e2e';
+const EMAIL = process.env.E2E_EMAIL ?? 'e2e@example.com';
+const PASSWORD = process.env.E2E_PASSWORD ?? '';
+
+async function signIn(page: Page) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await shot(page, 'login');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+const errors: string[] = [];
+
+test.beforeEach(async ({ page }) => {
+  page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+  await signIn(page);
+});
+
+test.afterAll(() => {
+  // No JavaScript error on any page, in any test.
+  expect(errors).toEqual([]);
+});
+
+test('predicts tickets and records feedback', async ({ page }) => {
+  await page.getByRole('link', { name: 'Predict' }).click();
+  await page
+    .getByLabel('Tickets, one per line')
+    .fill('I was charged twice for my order\nThe app crashes when I log in');
+  await page.getByRole('button', { name: 'Classify' }).click();
+  await expect(page.getByRole('heading', { name: 'Results' })).toBeVisible();
+  const first = page.locator('li.card').first();
+  const group = first.getByRole('group', { name: 'Feedback: the correct label' });
+  await group.getByRole('button', { name: 'billing' }).click();
+  await expect(first.getByText(/Feedback recorded: billing/)).toBeVisible();
+  await shot(page, 'predict');
+});
+
+test('runs a batch job and downloads its results', async ({ page }) => {
+  await page.getByRole('link', { name: 'Jobs' }).click();
+  await page
+    .getByLabel('Items, one JSON object per line')
+    .fill('{"id": "a", "text": "refund please"}\n{"id": "b", "text": "where is my parcel"}');
+  await page.getByRole('button', { name: 'Submit job' }).click();
+  const download = page.getByRole('button', { name: /Download results of job .* as CSV/ });
+  await expect(download.first()).toBeVisible({ timeout: 60_000 });
+  const [file] = await Promise.all([page.waitForEvent('download'), download.first().click()]);
+  const path = await file.path();
+  expect(path).toBeTruthy();
+  const csv = await readFile(path, 'utf8');
+  expect(csv.split('\n')[0]).toContain('position');
+  expect(csv).toContain('"a"');
+  await shot(page, 'jobs');
+});
+
+test('promotes a challenger, sets the traffic split, rolls back', async ({ page }) => {
+  await page.getByRole('link', { name: 'Models' }).click();
+  const promote = page.getByRole('region', { name: 'Promote', exact: true });
+  await promote.getByRole('combobox', { name: 'Version', exact: true }).selectOption('2');
+  await promote.getByRole('combobox', { name: 'Alias' }).selectOption('challenger');
+  await promote.getByLabel('Reason').fill('e2e canary');
+  await promote.getByRole('button', { name: 'Move alias' }).click();
+  await expect(promote.getByText(/challenger moved from none to version 2/)).toBeVisible();
+
+  const weight = page.getByLabel('Challenger weight (% of routing keys)');
+  await weight.fill('25');
+  await page.getByRole('button', { name: 'Save traffic split' }).click();
+  await expect(page.getByText(/Saved: 25 % to the challenger/)).toBeVisible();
+
+  // The canary passed: the challenger's version becomes champion...
+  await promote.getByRole('combobox', { name: 'Alias' }).selectOption('champion');
+  await promote.getByLabel('Reason').fill('e2e canary passed');
+  await promote.getByRole('button', { name: 'Move alias' }).click();
+  await expect(promote.getByText(/champion moved from version 1 to version 2/)).toBeVisible();
+  // ...and is rolled back in one call.
+  const rollback = page.getByRole('region', { name: 'Roll back', exact: true });
+  await rollback.getByRole('combobox', { name: 'Alias' }).selectOption('champion');
+  await rollback.getByLabel('Reason').fill('e2e rollback');
+  await rollback.getByRole('button', { name: /Roll back to the previous/ }).click();
+  await expect(rollback.getByText(/champion moved from version 2 to version 1/)).toBeVisible();
+  // Every answer from the champion again, for the drift test's window.
+  await weight.fill('0');
+  await page.getByRole('button', { name: 'Save traffic split' }).click();
+  await expect(page.getByText(/Saved: 0 % to the challenger/)).toBeVisible();
+  await shot(page, 'models');
+});
+
+test('creates and revokes an API key', async ({ page }) => {
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.getByLabel('Name').fill('e2e key');
+  await page.getByRole('group', { name: 'Scopes' }).getByLabel('predict').check();
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = await page.getByLabel('Secret key').inputValue();
+  expect(secret.length).toBeGreaterThan(20);
+  await expect(page.getByText(/X-API-Key/).first()).toBeVisible();
+  await shot(page, 'api-key-created');
+  // The key works as the panel says: in the X-API-Key header.
+  const me = await page.request.get('/api/v1/users/me', { headers: { 'X-API-Key': secret } });
+  expect(me.status()).toBe(200);
+  await page.getByRole('button', { name: 'I have stored it' }).click();
+  await page.getByRole('button', { name: 'Revoke e2e key' }).click();
+  await page.getByRole('button', { name: 'Confirm revoke “e2e key”' }).click();
+  await expect(page.getByText(/^revoked/)).toBeVisible();
+  await page.reload(); // a reload of /api-keys renders the page, not the API's 404
+  await expect(page.getByRole('heading', { name: 'API keys', level: 1 })).toBeVisible();
+  await shot(page, 'api-keys');
+});
+
+test('shows drift and traffic charts after drifted traffic', async ({ page }) => {
+  // Long, odd tickets: their length and vocabulary move away from the reference.
+  const texts = Array.from(
+    { length: 40 },
+    (_, i) => `zqx ${'lorem ipsum dolor sit amet '.repeat(20)} ticket ${i}`,
+  );
+  await page.getByRole('link', { name: 'Predict' }).click();
+  await page.getByLabel('Tickets, one per line').fill(texts.join('\n'));
+  await page.getByRole('button', { name: 'Classify' }).click();
+  await expect(page.getByRole('heading', { name: 'Results' })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Monitoring' }).click();
+  const drift = page.getByRole('img', { name: /^Population stability index/ });
+  await expect(drift).toBeVisible();
+  await expect(drift.locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(page.getByRole('img', { name: /predictions answered in the window/ })).toBeVisible();
+  await expect(page.getByRole('img', { name: /^Latency percentiles/ })).toBeVisible();
+  await shot(page, 'monitoring');
+});
+
+test('every page fits a 390 px screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const [name, link] of [
+    ['jobs', 'Jobs'],
+    ['models', 'Models'],
+    ['monitoring', 'Monitoring'],
+  ] as const) {
+    await page.getByRole('link', { name: link }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await shot(page, `${name}-390px`);
+  }
+});
+
+test('the API docs render with the network blocked', async ({ page }) => {
+  const api = new URL(process.env.E2E_API_URL ?? 'http://127.0.0.1:8000');
+  const outside: string[] = [];
+  // Anything not asked of the API itself is refused, as on a machine without internet.
+  await page.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.host === api.host) return route.continue();
+    outside.push(url.href);
+    return route.abort();
+  });
+  await page.goto(new URL('/docs', api).href);
+  await expect(page.locator('.swagger-ui .info .title')).toContainText('ticket-triage');
+  await expect(page.getByText('/api/v1/predictions').first()).toBeVisible();
+  await shot(page, 'docs-offline');
+  await page.goto(new URL('/redoc', api).href);
+  await expect(page.getByRole('heading', { name: /ticket-triage/ }).first()).toBeVisible();
+  await shot(page, 'redoc-offline');
+  expect(outside).toEqual([]);
+});
