@@ -204,7 +204,8 @@ class LLMClient:
                 if not streaming:
                     breaker.record_success()
                 return answer
-        raise ProvidersUnavailableError(failures, budget_exhausted=False)
+        # A last attempt that timed out may have spent the budget: say so.
+        raise ProvidersUnavailableError(failures, budget_exhausted=self._clock() >= deadline)
 
     async def aclose(self) -> None:
         for provider in self._providers:
