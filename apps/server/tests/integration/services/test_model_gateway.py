@@ -127,7 +127,7 @@ async def test_an_open_circuit_is_counted(fake_openai: FakeOpenAI, gateway_for: 
 
 
 async def test_a_call_past_its_budget_is_a_504(fake_openai: FakeOpenAI, gateway_for: Any) -> None:
-    fake_openai.script("sluggish", {"delay_s": 3, "content": "late"})
+    fake_openai.script("sluggish", *[{"delay_s": 3, "content": "late"}] * 3)
     gateway = gateway_for("sluggish", call_timeout_s=0.5, total_budget_s=0.6, retry_base_s=0.5)
     with pytest.raises(GatewayTimeoutError):
         await gateway.complete(REQUEST, "v1")
