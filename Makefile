@@ -26,6 +26,7 @@ install: ## Install the locked dependencies (and uv itself when missing)
 .PHONY: dev
 dev: install migrate ## API on http://127.0.0.1:8000, a worker and beat; SQLite, no Redis
 	$(RUN) python -m server train --promote --if-no-champion
+	$(RUN) python -m server seed-articles
 	$(RUN) python -m server create-user --email admin@example.com --superuser \
 		--if-no-users --generate-password
 	$(RUN) python -m server dev

@@ -57,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     user.add_argument(
         "--generate-password", action="store_true", help="generate one and print it once"
     )
+    commands.add_parser(
+        "seed-articles", help="add the generated knowledge-base articles that are missing"
+    )
     openapi = commands.add_parser("openapi", help="write the OpenAPI schema as JSON")
     openapi.add_argument("--output", type=Path, required=True)
     table = commands.add_parser(
@@ -86,6 +89,10 @@ def _run(args: argparse.Namespace) -> int:
         from server.cli.training import run_train
 
         return run_train(settings, args)
+    if args.command == "seed-articles":
+        from server.cli.articles import run_seed_articles
+
+        return run_seed_articles(settings)
     if args.command == "create-user":
         from server.cli.users import run_create_user
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from server.core.text import FILLED_NO_NUL
 from server.routes import API_V1
@@ -21,6 +21,8 @@ router = APIRouter(
     prefix=f"{API_V1}/articles", tags=["articles"], responses=problem_responses(401, 403, 429)
 )
 
+# Bounded like the column (a 32-bit integer), so a huge id is a 422, not a database error.
+ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The article's id.")]
 CategoryFilter = Annotated[
     str | None, Query(max_length=64, pattern=FILLED_NO_NUL, description="Only this category.")
 ]
@@ -49,7 +51,7 @@ async def search_articles(
 
 
 @router.get("/{article_id}", summary="One article (drafts)", responses=problem_responses(404))
-async def get_article(article_id: int, session: SessionDep, _: Drafter) -> ArticleOut:
+async def get_article(article_id: ArticleId, session: SessionDep, _: Drafter) -> ArticleOut:
     return await articles.describe_article(session, article_id)
 
 
@@ -71,7 +73,7 @@ async def create_article(
     responses=problem_responses(404, 409, 422),
 )
 async def update_article(
-    article_id: int,
+    article_id: ArticleId,
     body: ArticleUpdate,
     session: SessionDep,
     settings: SettingsDep,
@@ -86,6 +88,6 @@ async def update_article(
     summary="Delete an article (articles:write)",
     responses=problem_responses(404),
 )
-async def delete_article(article_id: int, session: SessionDep, _: ArticlesWriter) -> Response:
+async def delete_article(article_id: ArticleId, session: SessionDep, _: ArticlesWriter) -> Response:
     await articles.delete_article(session, article_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,9 +1,12 @@
 """Knowledge-base articles: managed through the API, searched by the reply assistant."""
 
+from collections.abc import Sequence
+
 import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.agents.data.articles import GeneratedArticle
 from server.config import Settings
 from server.core.errors import ConflictError, NotFoundError, UnprocessableError
 from server.database import article_repository as repo
@@ -101,3 +104,19 @@ async def search_articles(
         query=query,
         hits=[ArticleHitOut(article=article_out(hit.article), score=hit.score) for hit in hits],
     )
+
+
+async def seed_articles(session: AsyncSession, generated: Sequence[GeneratedArticle]) -> int:
+    """Add the generated articles whose slug is not taken yet; how many were added. Run
+    twice, it adds nothing the second time, and it never changes an edited article."""
+    added = 0
+    for item in generated:
+        if await repo.get_article_by_slug(session, item.slug) is None:
+            article = Article(
+                slug=item.slug, title=item.title, body=item.body, category=item.category
+            )
+            await repo.add_article(session, article)
+            added += 1
+    await session.commit()
+    log.info("articles.seeded", added=added, offered=len(generated))
+    return added

@@ -2469,6 +2469,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The article's id. */
                 article_id: number;
             };
             cookie?: never;
@@ -2581,6 +2582,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The article's id. */
                 article_id: number;
             };
             cookie?: never;
@@ -2691,6 +2693,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The article's id. */
                 article_id: number;
             };
             cookie?: never;
