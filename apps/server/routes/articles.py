@@ -50,7 +50,7 @@ async def search_articles(
     return await articles.search_articles(session, q, limit=limit, category=category)
 
 
-@router.get("/{article_id}", summary="One article (drafts)", responses=problem_responses(404))
+@router.get("/{article_id:int}", summary="One article (drafts)", responses=problem_responses(404))
 async def get_article(article_id: ArticleId, session: SessionDep, _: Drafter) -> ArticleOut:
     return await articles.describe_article(session, article_id)
 
@@ -68,7 +68,7 @@ async def create_article(
 
 
 @router.patch(
-    "/{article_id}",
+    "/{article_id:int}",
     summary="Change an article (articles:write)",
     responses=problem_responses(404, 409, 422),
 )
@@ -83,7 +83,7 @@ async def update_article(
 
 
 @router.delete(
-    "/{article_id}",
+    "/{article_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an article (articles:write)",
     responses=problem_responses(404),

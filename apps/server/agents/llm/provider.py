@@ -26,7 +26,7 @@ TRANSPORT_ERRORS = (openai.APIConnectionError, httpx2.TransportError)
 NO_KEY = "unused"  # the protocol wants a bearer; local servers ignore it
 
 
-def _retry_after_s(headers: Mapping[str, str]) -> float | None:
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     """`Retry-After` as seconds (a number or an HTTP date), or None when absent or odd."""
     value = headers.get("retry-after")
     if not value:
@@ -49,7 +49,7 @@ def translate(exc: BaseException) -> ProviderCallError:
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         if status == 429:
-            retry_after = _retry_after_s(exc.response.headers)
+            retry_after = retry_after_seconds(exc.response.headers)
             return ProviderCallError(
                 "rate_limited", "HTTP 429", retryable=True, retry_after_s=retry_after
             )

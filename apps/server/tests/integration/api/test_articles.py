@@ -103,10 +103,18 @@ async def test_drafters_read_and_search_but_only_writers_change(
     assert (await client.get(URL, headers=writer)).status_code == 403
 
 
-@pytest.mark.parametrize("article_id", ["0", str(2**31), str(2**63), "x"])
+@pytest.mark.parametrize("article_id", ["0", str(2**31), str(2**63)])
 async def test_an_impossible_id_is_a_422(client: httpx.AsyncClient, article_id: str) -> None:
     assert (await client.get(f"{URL}/{article_id}")).status_code == 422
     assert (await client.delete(f"{URL}/{article_id}")).status_code == 422
+
+
+async def test_search_is_no_article_id(client: httpx.AsyncClient) -> None:
+    assert (await client.get(f"{URL}/x")).status_code == 404
+    refused = await client.patch(f"{URL}/search", json={})
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "GET, HEAD"  # not the methods of /articles/{id}
+    assert (await client.options(f"{URL}/7")).headers["allow"] == "DELETE, GET, HEAD, PATCH"
 
 
 async def test_a_search_without_words_finds_nothing(client: httpx.AsyncClient) -> None:

@@ -1,13 +1,15 @@
 """The circuit breaker and the retry backoff of `agents/llm`, on a fake clock."""
 
+import email.utils
 import random
+import time
 
 import pytest
 from pydantic import ValidationError
 
 from server.agents.llm.backoff import backoff_s
 from server.agents.llm.breaker import BreakerState, CircuitBreaker
-from server.agents.llm.provider import translate
+from server.agents.llm.provider import retry_after_seconds, translate
 from server.config.llm import LLMConfig, ProviderConfig
 
 
@@ -97,3 +99,11 @@ def test_providers_come_from_json_in_the_environment(monkeypatch: pytest.MonkeyP
     [provider] = settings.llm.providers
     assert (provider.name, provider.model, provider.api_key) == ("ollama", "llama3.2", None)
     assert settings.llm.call_timeout_s == 12
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    soon = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert retry_after_seconds({"retry-after": "2.5"}) == 2.5
+    assert 0 < (retry_after_seconds({"retry-after": soon}) or 0) <= 30
+    assert retry_after_seconds({"retry-after": "next tuesday"}) is None
+    assert retry_after_seconds({}) is None
