@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from server.core.text import SafeText
+from server.core.text import FILLED_NO_NUL, SafeText
 from server.schemas.base import RequestModel
 
 Slug = Annotated[
@@ -18,7 +18,12 @@ Slug = Annotated[
 Title = Annotated[SafeText, Field(min_length=1, max_length=200)]
 Body = Annotated[SafeText, Field(min_length=1, max_length=20_000)]
 Category = Annotated[
-    str, Field(max_length=64, description="One of the classifier's labels (`/api/v1/meta`).")
+    str,
+    Field(
+        max_length=64,
+        pattern=FILLED_NO_NUL,
+        description="One of the classifier's labels (`/api/v1/meta`).",
+    ),
 ]
 
 
