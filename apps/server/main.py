@@ -27,6 +27,7 @@ from server.database.session import Database
 from server.routes import (
     API_V1,
     api_keys,
+    articles,
     auth,
     health,
     jobs,
@@ -57,6 +58,10 @@ OPENAPI_TAGS = [
     {"name": "auth", "description": "Sign in (OAuth2 password flow), refresh, sign out."},
     {"name": "users", "description": "The signed-in user; user administration."},
     {"name": "api keys", "description": "Keys for machine clients, sent as `X-API-Key`."},
+    {
+        "name": "articles",
+        "description": "Knowledge-base articles the reply assistant searches and cites.",
+    },
 ]
 
 
@@ -162,6 +167,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(api_keys.router)
+    app.include_router(articles.router)
     _document_schemas(app, JobCreate)
     return app
 

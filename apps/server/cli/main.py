@@ -7,7 +7,7 @@ the API and `python -m server api` never loads Celery's task modules.
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     from server.cli.models import add_parser as add_models_parser
 
     add_models_parser(commands)
+    commands.add_parser(
+        "seed-articles", help="add the generated knowledge-base articles that are missing"
+    )
     openapi = commands.add_parser("openapi", help="write the OpenAPI schema as JSON")
     openapi.add_argument("--output", type=Path, required=True)
     table = commands.add_parser(
@@ -77,6 +80,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     table.add_argument("--update", type=Path, required=True, metavar="README")
     return parser
+
+
+def _train(settings: Settings, args: argparse.Namespace) -> int:
+    from server.cli.training import run_train
+
+    return run_train(settings, args)
+
+
+def _models(settings: Settings, args: argparse.Namespace) -> int:
+    from server.cli.models import run_models
+
+    return run_models(settings, args)
+
+
+def _seed_articles(settings: Settings, _args: argparse.Namespace) -> int:
+    from server.cli.articles import run_seed_articles
+
+    return run_seed_articles(settings)
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from server.cli.users import run_create_user
+
+    return run_create_user(settings, args)
+
+
+# Commands that run to completion with the settings; each imports what it needs when run.
+_TOOLS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "train": _train,
+    "models": _models,
+    "seed-articles": _seed_articles,
+    "create-user": _create_user,
+}
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -94,18 +130,9 @@ def run_command(args: argparse.Namespace) -> int:
 
         return run_dev(bootstrap=args.bootstrap)
     settings = load_settings()
-    if args.command == "train":
-        from server.cli.training import run_train
-
-        return run_train(settings, args)
-    if args.command == "models":
-        from server.cli.models import run_models
-
-        return run_models(settings, args)
-    if args.command == "create-user":
-        from server.cli.users import run_create_user
-
-        return run_create_user(settings, args)
+    tool = _TOOLS.get(args.command)
+    if tool is not None:
+        return tool(settings, args)
     from server.cli import processes
 
     if args.command == "api":

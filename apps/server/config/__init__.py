@@ -28,6 +28,7 @@ from pydantic_settings import (
 )
 
 from server.config.base import SERVER_DIR, CsvList, Environment
+from server.config.llm import LLMConfig, ProviderConfig
 from server.config.model import ModelSettings
 from server.config.monitoring import DriftConfig, MonitoringSettings, QualityConfig
 from server.config.renamed import RenamedSettingsGuard
@@ -52,6 +53,8 @@ __all__ = [
     "DriftConfig",
     "Environment",
     "GateConfig",
+    "LLMConfig",
+    "ProviderConfig",
     "QualityConfig",
     "Settings",
     "TrainingConfig",

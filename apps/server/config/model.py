@@ -1,10 +1,12 @@
-"""Settings of the AI core: the model, its artifacts, training and gates (used by `agents/`)."""
+"""Settings of the AI core: the model, its artifacts, training, gates and the reply
+assistant's LLM providers (used by `agents/`)."""
 
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
 
 from server.config.base import SERVER_DIR
+from server.config.llm import LLMConfig
 from server.config.training import GateConfig, TrainingConfig
 
 
@@ -83,4 +85,8 @@ class ModelSettings(BaseModel):
         default_factory=GateConfig,
         description="Validation gates of a candidate, also the quality monitoring judges "
         "against (`APP_GATES__*`).",
+    )
+    llm: LLMConfig = Field(
+        default_factory=LLMConfig,
+        description="Providers of the reply assistant and the limits of each call (`APP_LLM__*`).",
     )

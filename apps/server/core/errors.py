@@ -184,16 +184,21 @@ _UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-f
 
 
 def _path_pattern(template: str, operations: dict[str, Any]) -> re.Pattern[str]:
-    """A documented path as a pattern; a UUID parameter matches only a UUID, as its route's
-    `:uuid` convertor does (so `/users/me` is not taken for `/users/{user_id}`)."""
-    uuids = {
-        parameter["name"]
-        for operation in operations.values()
-        for parameter in operation.get("parameters", [])
-        if parameter.get("in") == "path" and parameter.get("schema", {}).get("format") == "uuid"
-    }
+    """A documented path as a pattern; a UUID or integer parameter matches only a UUID or
+    digits, as its route's `:uuid` or `:int` convertor does (so `/users/me` is not taken for
+    `/users/{user_id}`, nor `/articles/search` for `/articles/{article_id}`)."""
+    shapes: dict[str, str] = {}
+    for operation in operations.values():
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            if parameter.get("in") != "path":
+                continue
+            if schema.get("format") == "uuid":
+                shapes[parameter["name"]] = _UUID
+            elif schema.get("type") == "integer":
+                shapes[parameter["name"]] = "[0-9]+"
     return re.compile(
-        "^" + re.sub(r"\{([^/}]+)\}", lambda m: _UUID if m[1] in uuids else "[^/]+", template) + "$"
+        "^" + re.sub(r"\{([^/}]+)\}", lambda m: shapes.get(m[1], "[^/]+"), template) + "$"
     )
 
 

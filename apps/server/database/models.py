@@ -1,5 +1,6 @@
 """Every ORM model, imported here so Alembic's autogenerate and `alembic check` see them."""
 
+from server.database.article_models import Article
 from server.database.auth_models import ApiKey, RefreshToken, User
 from server.database.base import Base
 from server.database.job_models import BatchJob, BatchJobChunk, JobStatus
@@ -20,6 +21,7 @@ __all__ = [
     "AliasAction",
     "AliasEvent",
     "ApiKey",
+    "Article",
     "Base",
     "BatchJob",
     "BatchJobChunk",

@@ -167,6 +167,8 @@ ModelsReader = Annotated[Principal, Security(get_principal, scopes=[Scope.models
 ModelsWriter = Annotated[Principal, Security(get_principal, scopes=[Scope.models_write])]
 MonitoringReader = Annotated[Principal, Security(get_principal, scopes=[Scope.monitoring_read])]
 UsersAdmin = Annotated[Principal, Security(get_principal, scopes=[Scope.users_admin])]
+Drafter = Annotated[Principal, Security(get_principal, scopes=[Scope.drafts])]
+ArticlesWriter = Annotated[Principal, Security(get_principal, scopes=[Scope.articles_write])]
 CeleryDep = Annotated[Celery, Depends(get_celery)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 PlanCacheDep = Annotated[PlanCache, Depends(get_plans)]

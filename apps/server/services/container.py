@@ -19,6 +19,7 @@ from server.core.security.passwords import Passwords
 from server.core.security.revocation import RevocationBus, build_revocation_bus
 from server.core.security.tokens import TokenCodec
 from server.database.session import Database
+from server.services.assistant.gateway import ModelGateway
 from server.services.authentication import Authenticator
 from server.services.health import ReadinessChecks, readiness_checks
 from server.services.predictions.service import PredictionService
@@ -45,6 +46,7 @@ class AppServices:
     plan_changes: Broadcast
     authenticator: Authenticator
     sessions: SessionService
+    models: ModelGateway
 
     @classmethod
     def build(cls, settings: Settings, database: Database | None = None) -> "AppServices":
@@ -95,6 +97,7 @@ class AppServices:
             plan_changes=plan_changes,
             authenticator=Authenticator(settings, database, codec, rate_limiter, revocations),
             sessions=SessionService(settings, database, passwords, codec, revocations),
+            models=ModelGateway(settings.llm),
         )
 
     async def aclose(self) -> None:
@@ -104,6 +107,7 @@ class AppServices:
         await self.rate_limiter.aclose()
         await self.predictions.aclose()
         await self.authenticator.aclose()
+        await self.models.aclose()
         await self.database.dispose()
 
 

@@ -30,6 +30,7 @@ from server.tests.support.databases import (
     postgres_param,
     provision_database,
 )
+from server.tests.support.fake_llm import FakeOpenAI, fake_openai_server
 from server.tests.support.models import ModelCache
 from server.tests.support.settings import SettingsFactory, settings_factory
 
@@ -108,3 +109,10 @@ async def plain_client(make_settings: SettingsFactory) -> AsyncIterator[httpx.As
     async with client_for(app) as http:
         yield http
     await app.state.services.database.dispose()
+
+
+@pytest.fixture(scope="module")
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI-compatible provider process (`tests/support/fake_openai.py`) per module."""
+    with fake_openai_server() as server:
+        yield server

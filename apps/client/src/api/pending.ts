@@ -14,5 +14,7 @@ const SCOPE_FLAGS: Record<Scope, true> = {
   'models:write': true,
   'monitoring:read': true,
   'users:admin': true,
+  drafts: true,
+  'articles:write': true,
 };
 export const SCOPES = Object.keys(SCOPE_FLAGS) as Scope[];

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from server.config import Settings
+from server.database.article_models import FTS_TABLE, SEARCH_INDEX
 from server.database.base import UTCDateTime
 from server.database.models import Base
 from server.database.session import create_engine
@@ -28,6 +29,19 @@ def _render_item(kind: str, obj: Any, _autogen_context: Any) -> str | Literal[Fa
     return False
 
 
+def _include_object(
+    obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave out what the migrations add beyond the models: the full-text search tables
+    (SQLite) and index (PostgreSQL) of the knowledge-base articles."""
+    del obj, compare_to
+    if not reflected:
+        return True
+    if kind == "table":
+        return not (name or "").startswith(FTS_TABLE)
+    return not (kind == "index" and name == SEARCH_INDEX)
+
+
 def _configure(connection: Connection | None = None) -> None:
     context.configure(
         connection=connection,
@@ -38,6 +52,7 @@ def _configure(connection: Connection | None = None) -> None:
         compare_server_default=True,
         literal_binds=connection is None,
         render_item=_render_item,
+        include_object=_include_object,
     )
 
 

@@ -30,7 +30,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/logout"),
 }
 
-PATH_VALUES = {"name": "ticket-triage", "version": "1", "alias": "champion"}
+PATH_VALUES = {"name": "ticket-triage", "version": "1", "alias": "champion", "article_id": "1"}
 
 
 @dataclass(frozen=True)
