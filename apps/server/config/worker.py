@@ -41,7 +41,12 @@ class WorkerSettings(BaseModel):
         2, ge=1, description="Processes per worker (prefork pool); 1 for a GPU worker."
     )
     worker_max_tasks_per_child: int = Field(
-        1000, ge=1, description="Tasks before a worker process is replaced (leak guard)."
+        100_000,
+        ge=1,
+        description="Tasks before a worker process is replaced (leak guard; the memory limit "
+        "below is the main one). Inference tasks are micro-batches: at 1,000, a loaded "
+        "worker replaced its process every half minute, and predictions stalled while the "
+        "new one loaded the model.",
     )
     worker_max_memory_per_child_kb: int = Field(
         1_500_000, ge=10_000, description="Resident KiB after which a worker process is replaced."

@@ -93,6 +93,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_expires": settings.result_expires_s,
         "worker_max_tasks_per_child": settings.worker_max_tasks_per_child,
         "worker_max_memory_per_child": settings.worker_max_memory_per_child_kb,
+        # A new pool process loads its models before it takes tasks (up to 20 s,
+        # worker/inference_tasks.py); Celery's default 4 s would kill it for a slow start.
+        "worker_proc_alive_timeout": 30.0,
         "worker_concurrency": settings.worker_concurrency,
         "worker_hijack_root_logger": False,
         "worker_send_task_events": True,

@@ -18,6 +18,11 @@ from server.worker.task_contract import payload_task
 log = structlog.get_logger(__name__)
 
 
+WARM_UP_S = 20.0
+"""Longest a new pool process waits for its models before taking tasks; Celery's
+`worker_proc_alive_timeout` is above it (taskqueue/celery_app.py)."""
+
+
 def _start_serving() -> None:
     # The presence beat and the model refresh run in threads, so the child is not killed for
     # a slow start. The beat names the queues this worker consumes (chosen by `--queues`
@@ -25,6 +30,10 @@ def _start_serving() -> None:
     state = serving_state(settings)
     state.queues = sorted(celery.amqp.queues.consume_from)
     state.beat_once()
+    # Take no task before the served versions are loaded (bounded): a process that replaces
+    # another (the leak guards) otherwise made its first batches wait for the model.
+    if not state.warmed.wait(WARM_UP_S):
+        log.warning("worker.warm_up_slow", waited_s=WARM_UP_S)
 
 
 @signals.worker_process_init.connect

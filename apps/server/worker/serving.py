@@ -53,6 +53,8 @@ class ServingState:
     _verified_at: float = field(default_factory=time.monotonic)
     _leaving: bool = False
     _beat_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set once the first model refresh has run (loaded, or failed and left to retry).
+    warmed: threading.Event = field(default_factory=threading.Event)
 
     def run(self, work: Callable[[Database], Coroutine[Any, Any, T]]) -> T:
         """Run async service code on this process's own loop and engine (tasks only)."""
@@ -103,12 +105,20 @@ class ServingState:
             self._leaving = True
             self.beats.remove(self.hostname, self.pid)
 
-    def _every(self, interval_s: float, step: Callable[[], None], event: str) -> None:
+    def _every(
+        self,
+        interval_s: float,
+        step: Callable[[], None],
+        event: str,
+        done: threading.Event | None = None,
+    ) -> None:
         while not self._leaving:
             try:
                 step()
             except Exception:  # retried at the next interval; the process keeps serving
                 log.exception(event)
+            if done is not None:
+                done.set()
             time.sleep(interval_s)
 
     def start_threads(self) -> None:
@@ -120,7 +130,12 @@ class ServingState:
         ).start()
         threading.Thread(
             target=self._every,
-            args=(self.settings.worker_model_refresh_s, self.refresh_once, "worker.refresh_failed"),
+            args=(
+                self.settings.worker_model_refresh_s,
+                self.refresh_once,
+                "worker.refresh_failed",
+                self.warmed,
+            ),
             name="model-refresh",
             daemon=True,
         ).start()
