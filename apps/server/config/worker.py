@@ -48,6 +48,12 @@ class WorkerSettings(BaseModel):
         "worker replaced its process every half minute, and predictions stalled while the "
         "new one loaded the model.",
     )
+    worker_send_task_events: bool = Field(
+        False,
+        description="Workers publish Celery's task events (received, started, succeeded) "
+        "for a monitor such as Flower. Off: nothing here reads them, and they were three "
+        "more Redis round trips for every micro-batch a worker scores.",
+    )
     worker_max_memory_per_child_kb: int = Field(
         1_500_000, ge=10_000, description="Resident KiB after which a worker process is replaced."
     )
