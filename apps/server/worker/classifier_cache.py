@@ -105,9 +105,9 @@ class ClassifierCache:
             try:
                 self.store.verify(model, version, expected_manifest_sha256=sha256)
             except ArtifactError as exc:
-                with self._lock:
-                    self._loaded.pop(key, None)
-                self._refuse(key, exc)
+                # Unloaded and refused in one step: a heartbeat in between reported the
+                # version as neither, and the API's view then blamed no worker for it.
+                self._refuse(key, exc, unload=True)
                 refused.append(key)
         return refused
 
@@ -118,11 +118,13 @@ class ClassifierCache:
             for key in [k for k in self._refused if k not in wanted]:
                 del self._refused[key]
 
-    def _refuse(self, key: Key, exc: ArtifactError) -> str:
+    def _refuse(self, key: Key, exc: ArtifactError, *, unload: bool = False) -> str:
         reason = str(exc)
         with self._lock:
             known = self._refused.get(key) == reason
             self._refused[key] = reason
+            if unload:
+                self._loaded.pop(key, None)
         if not known:  # logged once per version and reason, not at every refresh
             model, version, _ = key
             log.error("worker.model_refused", model_name=model, model_version=version, error=reason)
