@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -39,24 +40,33 @@ def statements_on(connection: AsyncConnection, table: str) -> Iterator[list[str]
         event.remove(connection.sync_connection, "before_cursor_execute", record)
 
 
+async def predict_key(client: httpx.AsyncClient, email: str) -> dict[str, Any]:
+    """A new user holding `predict`, and an API key of theirs with it (the create answer)."""
+    await create_user(client, email, scopes=["predict"])
+    created = await client.post(
+        "/api/v1/api-keys",
+        json={"name": "crowd", "scopes": ["predict"]},
+        headers=await bearer_for(client, email),
+    )
+    assert created.status_code == 201, created.text
+    key: dict[str, Any] = created.json()
+    return key
+
+
 async def test_a_crowd_with_one_api_key_looks_it_up_once(
     test_database: ProvisionedDatabase, db_connection: AsyncConnection
 ) -> None:
     settings = test_database.settings.model_copy(update={"api_key_cache_s": 0})
     app = build_app(settings, db_connection)
     async with client_for(app) as client:
-        await create_user(client, "crowd@example.com", scopes=["predict"])
-        user = await bearer_for(client, "crowd@example.com")
-        created = await client.post(
-            "/api/v1/api-keys", json={"name": "crowd", "scopes": ["predict"]}, headers=user
-        )
-        secret = created.json()["key"]
+        created = await predict_key(client, "crowd@example.com")
+        secret = created["key"]
         authenticator: Authenticator = app.state.services.authenticator
         with statements_on(db_connection, "api_keys") as lookups:
             principals = await asyncio.gather(
                 *(authenticator.authenticate(None, secret, "10.0.0.1") for _ in range(CROWD))
             )
-        assert {p.api_key_id for p in principals} == {created.json()["id"]}
+        assert {p.api_key_id for p in principals} == {created["id"]}
         assert len(lookups) == 1, f"{len(lookups)} lookups for {CROWD} concurrent requests"
 
 
@@ -84,12 +94,8 @@ async def test_every_request_still_asks_while_nothing_may_be_cached(
     settings = test_database.settings.model_copy(update={"api_key_cache_s": 0})
     app = build_app(settings, db_connection)
     async with client_for(app) as client:
-        await create_user(client, "crowd3@example.com", scopes=["predict"])
-        headers = await bearer_for(client, "crowd3@example.com")
-        created = await client.post(
-            "/api/v1/api-keys", json={"name": "one", "scopes": ["predict"]}, headers=headers
-        )
-        as_key = {"X-API-Key": created.json()["key"], "Authorization": ""}
+        created = await predict_key(client, "crowd3@example.com")
+        as_key = {"X-API-Key": created["key"], "Authorization": ""}
         with statements_on(db_connection, "api_keys") as lookups:
             for _ in range(3):
                 answer = await client.get("/api/v1/models", headers=as_key)
