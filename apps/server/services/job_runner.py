@@ -17,7 +17,7 @@ Expiries are read from each process's clock: workers and beat need synchronized 
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import structlog
 from celery import Celery
 
+from server.agents.classifier import Prediction
 from server.agents.errors import ArtifactError
 from server.config import Settings
 from server.database import job_repository as repo
@@ -33,12 +34,13 @@ from server.database.job_models import JobStatus
 from server.database.session import Database
 from server.services import registry
 from server.services.jobs import enqueue_job
-from server.taskqueue.payloads import ScoredBatch
 
 log = structlog.get_logger(__name__)
 
-Scorer = Callable[[int, str, list[str]], ScoredBatch]
-"""(version, manifest sha256, texts) -> the worker's scored batch, labels chosen by the model."""
+Scorer = Callable[[int, str, list[str]], Sequence[Prediction]]
+"""(version, manifest sha256, texts) -> one prediction per text, labels chosen by the model."""
+
+Rows = list[dict[str, Any]]
 
 
 @dataclass
@@ -142,36 +144,89 @@ async def run_job(
         return await lease.end(JobStatus.failed, refusal)
     version, sha, chunks = pinned
     keeper = asyncio.create_task(lease.keep())
-    refused: str | None = None
+    chunks_ahead = ChunkPipeline(lease, score, version, sha, chunks)
     try:
-        for position in range(chunks):
-            async with lease.lock, database.session() as session:
-                if await repo.job_status(session, job_id) is JobStatus.cancelled:
-                    return JobStatus.cancelled
-                chunk = await repo.load_chunk(session, job_id, position)
-            if chunk.results is not None:
-                continue  # scored by an earlier attempt
-            try:
-                # In a thread, so the lease is renewed while a long chunk is scored.
-                batch = await asyncio.to_thread(score, version, sha, chunk.texts)
-            except ArtifactError as exc:  # tampered or unreadable: no worker may serve it
-                log.warning("job.model_refused", job_id=str(job_id), version=version)
-                refused = f"model version {version}: {exc}"[:500]
-                break
-            results: list[dict[str, Any]] = [
-                {**item.model_dump(exclude={"oov_rate"}), "version": batch.version}
-                for item in batch.items
-            ]
-            if not await lease.commit_chunk(position, results):
+        async for position, rows in chunks_ahead:
+            if rows is None:
+                return JobStatus.cancelled
+            if not await lease.commit_chunk(position, rows):
                 status = await current_status(database, job_id)
                 log.info("job.lease_lost", job_id=str(job_id), status=status.value)
                 return status
+    except ArtifactError as exc:  # tampered or unreadable: no worker may serve it
+        log.warning("job.model_refused", job_id=str(job_id), version=version)
+        return await lease.end(JobStatus.failed, f"model version {version}: {exc}"[:500])
     finally:
+        await chunks_ahead.aclose()
         keeper.cancel()
         await asyncio.gather(keeper, return_exceptions=True)  # its session closed first
-    if refused is not None:
-        return await lease.end(JobStatus.failed, refused)
     return await lease.end(JobStatus.succeeded)
+
+
+class ChunkPipeline:
+    """The job's unscored chunks, each scored while the one before it is written.
+
+    Chunk n+1 is loaded before chunk n is handed out, and scored in a thread (so the lease
+    keeps being renewed) while chunk n is committed: the worker's CPU scores while the
+    database writes, instead of each waiting for the other. Commits stay in order, one at a
+    time, so a run that dies resumes exactly as before. Yields (position, rows), rows None
+    when the job was cancelled; a refused model version raises `ArtifactError`.
+    """
+
+    def __init__(self, lease: Lease, score: Scorer, version: int, sha: str, chunks: int) -> None:
+        self._lease = lease
+        self._score = score
+        self._version = version
+        self._sha = sha
+        self._positions = iter(range(chunks))
+        self._started = False
+        self._ahead: asyncio.Future[tuple[int, Rows | None]] | None = None
+
+    def __aiter__(self) -> "ChunkPipeline":
+        return self
+
+    async def __anext__(self) -> tuple[int, Rows | None]:
+        if not self._started:
+            self._started = True
+            self._ahead = await self._prepare_next()
+        current, self._ahead = self._ahead, None
+        if current is None:
+            raise StopAsyncIteration
+        position, rows = await current
+        if rows is not None:  # the next chunk is loaded and its scoring started first
+            self._ahead = await self._prepare_next()
+        return position, rows
+
+    async def _prepare_next(self) -> asyncio.Future[tuple[int, Rows | None]] | None:
+        """The next unscored chunk's rows being computed; None when none is left."""
+        for position in self._positions:
+            async with self._lease.lock, self._lease.database.session() as session:
+                if await repo.job_status(session, self._lease.job_id) is JobStatus.cancelled:
+                    cancelled = asyncio.get_running_loop().create_future()
+                    cancelled.set_result((position, None))
+                    return cancelled
+                chunk = await repo.load_chunk(session, self._lease.job_id, position)
+            if chunk.results is None:  # else scored by an earlier attempt
+                return asyncio.ensure_future(asyncio.to_thread(self._rows, position, chunk.texts))
+        return None
+
+    def _rows(self, position: int, texts: list[str]) -> tuple[int, Rows]:
+        predictions = self._score(self._version, self._sha, texts)
+        return position, [
+            {
+                "label": p.label,
+                "confidence": p.confidence,
+                "probabilities": p.probabilities,
+                "version": p.version,
+            }
+            for p in predictions
+        ]
+
+    async def aclose(self) -> None:
+        """Drop the chunk being scored ahead (the run ended early)."""
+        if self._ahead is not None:
+            self._ahead.cancel()
+            await asyncio.gather(self._ahead, return_exceptions=True)
 
 
 async def _pin_version(

@@ -1,20 +1,22 @@
 """Batch job tasks: run a job (queue `batch`), beat's sweeper of stuck jobs, and the purge
 of raw prediction inputs."""
 
+from collections.abc import Sequence
+
 from celery import current_task
 
+from server.agents.classifier import Prediction
 from server.services import job_runner
 from server.services.predictions.records import purge_inputs
-from server.taskqueue.payloads import JobPayload, PurgePayload, ScoredBatch, SweepPayload
+from server.taskqueue.payloads import JobPayload, PurgePayload, SweepPayload
 from server.worker.celery_worker import celery, settings
-from server.worker.classifier_cache import scored_batch
 from server.worker.scoring import classifier_for
 from server.worker.serving import serving_state
 from server.worker.task_contract import payload_task
 
 
-def _score(version: int, sha256: str, texts: list[str]) -> ScoredBatch:
-    return scored_batch(classifier_for(settings.model_name, version, sha256), texts)
+def _score(version: int, sha256: str, texts: list[str]) -> Sequence[Prediction]:
+    return classifier_for(settings.model_name, version, sha256).predict(texts)
 
 
 @payload_task(celery, JobPayload, acks_late=True, reject_on_worker_lost=True, ignore_result=True)

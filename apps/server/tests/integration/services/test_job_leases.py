@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from server.agents.classifier import Prediction
 from server.agents.errors import ArtifactIntegrityError
 from server.config import Settings
 from server.database import job_repository as repo
@@ -25,7 +26,6 @@ from server.services import job_runner, jobs, registry
 from server.services.job_inputs import JobItem
 from server.services.job_runner import Lease, run_job
 from server.taskqueue.celery_app import create_celery
-from server.taskqueue.payloads import ScoredBatch, ScoredText
 from server.tests.support.databases import postgres_param, provision_database
 from server.tests.support.waiting import WORK_BUDGET_S, eventually
 
@@ -39,12 +39,12 @@ class Tagger:
     def __init__(self, tag: str, gate: threading.Event | None = None) -> None:
         self.tag, self.gate, self.calls = tag, gate, 0
 
-    def __call__(self, version: int, sha256: str, texts: list[str]) -> ScoredBatch:
+    def __call__(self, version: int, sha256: str, texts: list[str]) -> list[Prediction]:
         self.calls += 1
         if self.gate is not None:
             assert self.gate.wait(WORK_BUDGET_S)
-        item = ScoredText(label=self.tag, confidence=1.0, probabilities={self.tag: 1.0})
-        return ScoredBatch(version=version, items=[item] * len(texts))
+        item = Prediction(self.tag, 1.0, {self.tag: 1.0}, version, oov_rate=0.0)
+        return [item] * len(texts)
 
 
 async def _promote_a_version(settings: Settings) -> None:
@@ -277,7 +277,7 @@ async def test_a_job_whose_runs_keep_dying_fails_after_the_last_attempt(
 class Refusing:
     """A scorer whose worker refuses the version's artifact (its files were modified)."""
 
-    def __call__(self, version: int, sha256: str, texts: list[str]) -> ScoredBatch:
+    def __call__(self, version: int, sha256: str, texts: list[str]) -> list[Prediction]:
         raise ArtifactIntegrityError("weights.npy: sha256 differs from the manifest's")
 
 
@@ -291,3 +291,30 @@ async def test_a_job_on_a_refused_artifact_fails_at_once_with_the_reason(
     assert job.error is not None
     assert "sha256 differs" in job.error
     assert (job.processed, job.lease_owner) == (0, None)
+
+
+async def test_the_next_chunk_is_scored_while_the_last_one_is_being_written(
+    database: Database, lease_settings: Settings
+) -> None:
+    """Scoring and writing overlap: with chunk 0's row locked by another transaction (its
+    write waits), chunk 1 is scored anyway. A run that scored and wrote in turn would wait."""
+    if lease_settings.database_url.startswith("sqlite"):
+        pytest.skip("row locks: PostgreSQL")
+    job_id = await new_job(database, lease_settings)
+    tagger = Tagger("a")
+    async with Database.connect(lease_settings) as other, other.session() as blocker:
+        await blocker.execute(
+            select(BatchJobChunk)
+            .where(BatchJobChunk.job_id == job_id, BatchJobChunk.position == 0)
+            .with_for_update()
+        )
+        run = asyncio.create_task(
+            run_job(database, lease_settings, job_id, tagger, task_id="task-a")
+        )
+        try:
+            await eventually(lambda: asyncio.sleep(0, tagger.calls), lambda calls: calls >= 2)
+        finally:
+            await blocker.rollback()
+            status = await run
+    assert status is JobStatus.succeeded
+    assert await labels(database, job_id) == ["a"] * len(ITEMS)

@@ -1,5 +1,6 @@
 """Batch jobs executed in-process: chunks, resume after a crash, cancel, give up."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -7,14 +8,14 @@ from celery import Celery
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.agents.artifacts.store import LocalArtifactStore
+from server.agents.classifier import Prediction
 from server.config import Settings
 from server.database.models import BatchJob, BatchJobChunk, JobStatus
 from server.services import job_runner, jobs, training
 from server.services.job_inputs import JobItem
 from server.taskqueue.celery_app import create_celery
-from server.taskqueue.payloads import ScoredBatch
 from server.tests.support.databases import ProvisionedDatabase, TransactionalDatabase
-from server.worker.classifier_cache import ClassifierCache, scored_batch
+from server.worker.classifier_cache import ClassifierCache
 
 ITEMS = [JobItem(f"refund order {i}", str(i)) for i in range(25)]
 
@@ -44,8 +45,8 @@ def celery(settings: Settings) -> Celery:
 def scorer(settings: Settings) -> job_runner.Scorer:
     cache = ClassifierCache(LocalArtifactStore(settings.artifact_root), size=2)
 
-    def score(version: int, sha256: str, texts: list[str]) -> ScoredBatch:
-        return scored_batch(cache.get(settings.model_name, version, sha256), texts)
+    def score(version: int, sha256: str, texts: list[str]) -> Sequence[Prediction]:
+        return cache.get(settings.model_name, version, sha256).predict(texts)
 
     return score
 
