@@ -277,6 +277,7 @@ check "yamllint" tool "$YAMLLINT" yamllint -c .yamllint.yml --strict "${YAML_PAT
 check "promtool: config, rules, rule tests, canary and dashboard queries" check_promtool
 check "checkov: Dockerfiles, manifests, workflows, secrets" check_checkov
 check "versions: version.txt, release-please, prod images" tool "$PYYAML" python scripts/infra_consistency.py versions
+check "SLO rules: ops/prometheus/rules/slo.yml generated from ops/slo/slos.yml" tool "$PYYAML" python scripts/slo_rules.py
 check "alert rules: compose == PrometheusRule" tool "$PYYAML" python scripts/infra_consistency.py rules-sync
 check "alert rules: each alert tested firing and quiet" tool "$PYYAML" python scripts/infra_consistency.py rules-tested
 check "compose: images pinned" tool "$PYYAML" python scripts/infra_consistency.py compose-images

@@ -426,6 +426,7 @@ def dashboard_rules(target: str) -> int:
     for path in sorted(glob.glob(str(ROOT / "ops/grafana/dashboards/*.json"))):
         board = json.loads(Path(path).read_text())
         name = Path(path).stem
+        record_prefix = f"dashboard:{re.sub(r'[^A-Za-z0-9_]', '_', name)}"  # a valid metric name
         for panel in dashboard_panels(board["panels"]):
             if panel.get("type") == "row":
                 continue
@@ -437,7 +438,7 @@ def dashboard_rules(target: str) -> int:
                     problems.append(f"{where} {query['refId']}: datasource is not the variable")
                 expr = GRAFANA_RANGE_VARIABLES.sub("5m", query["expr"])
                 expr = GRAFANA_VARIABLES.sub("placeholder", expr)
-                record = f"dashboard:{name}:panel{panel['id']}_{query['refId'].lower()}"
+                record = f"{record_prefix}:panel{panel['id']}_{query['refId'].lower()}"
                 rules.append({"record": record, "expr": expr})
     if problems:
         return fail("dashboards:\n  " + "\n  ".join(problems))

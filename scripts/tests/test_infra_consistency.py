@@ -5,11 +5,13 @@ Run by scripts/check-infra.sh (pytest and PyYAML from uvx; kubectl on PATH):
 """
 
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 SCRIPTS = Path(__file__).resolve().parent.parent
 K8S = SCRIPTS.parent / "k8s"
@@ -139,3 +141,19 @@ def test_replicas_in_the_base_worker_are_caught_with_the_hpa_and_with_keda(k8s_t
     assert any(p.startswith("dev: Deployment worker sets replicas (2)") for p in problems)
     # KEDA replaces the worker HPA and scales the same Deployment: still caught.
     assert any(p.startswith("dev+keda: Deployment worker sets replicas (2)") for p in problems)
+
+
+def test_a_dashboard_file_name_with_a_hyphen_still_gives_valid_rule_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # promtool refused `dashboard:workers-use:...`: a hyphen is no part of a metric name.
+    boards = tmp_path / "ops/grafana/dashboards"
+    boards.mkdir(parents=True)
+    query = {"refId": "A", "datasource": infra.GRAFANA_DATASOURCE, "expr": "up"}
+    panel = {"id": 3, "title": "Up", "datasource": infra.GRAFANA_DATASOURCE, "targets": [query]}
+    (boards / "workers-use.json").write_text(json.dumps({"panels": [panel]}))
+    monkeypatch.setattr(infra, "ROOT", tmp_path)
+    target = tmp_path / "rules.yml"
+    assert infra.dashboard_rules(str(target)) == 0
+    [rule] = yaml.safe_load(target.read_text())["groups"][0]["rules"]
+    assert rule == {"record": "dashboard:workers_use:panel3_a", "expr": "up"}
