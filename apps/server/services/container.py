@@ -108,6 +108,7 @@ class AppServices:
         await self.predictions.aclose()
         await self.authenticator.aclose()
         await self.models.aclose()
+        await self.workers.aclose()
         await self.database.dispose()
 
 

@@ -8,9 +8,11 @@ attempt per interval, not one per request.
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from server.config import Settings
+from server.core.refreshing_cache import RefreshingCache
 from server.taskqueue.heartbeat import (
     Heartbeat,
     HeartbeatStore,
@@ -73,16 +75,26 @@ class WorkerView:
 
 
 class WorkerPresence:
-    """A cached view of the live workers for one API process."""
+    """A cached view of the live workers for one API process.
+
+    The view is reloaded in the background when it is used in the last quarter of its life,
+    so requests keep the cached view instead of queueing behind a read of the beats at every
+    expiry; concurrent callers that find no view share one read.
+    """
 
     def __init__(
-        self, store: HeartbeatStore, max_age_s: float, ttl_s: float, timeout_s: float
+        self,
+        store: HeartbeatStore,
+        max_age_s: float,
+        ttl_s: float,
+        timeout_s: float,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store, self.max_age_s, self.ttl_s, self.timeout_s = store, max_age_s, ttl_s, timeout_s
-        self._at = -1e9
-        self._view: WorkerView | None = None
         self.error: str | None = None
-        self._lock = asyncio.Lock()
+        self._cache: RefreshingCache[None, tuple[WorkerView | None, str | None]] = RefreshingCache(
+            lambda _: self._read(), ttl_s=ttl_s, refresh_ahead_s=ttl_s / 4, clock=clock
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "WorkerPresence":
@@ -93,31 +105,22 @@ class WorkerPresence:
             settings.readiness_timeout_s,
         )
 
-    def _fresh(self) -> bool:
-        return time.monotonic() - self._at <= self.ttl_s
-
     async def view(self) -> WorkerView | None:
         """The live workers, read at most every `ttl_s`; None when the beats are unreadable
         (`error` says why)."""
-        if self._fresh():
-            return self._view
-        asked = time.monotonic()
-        async with self._lock:
-            # Callers that waited while another read share its result: a burst of requests
-            # costs one read even with no caching (`ttl_s` 0).
-            if self._at < asked and not self._fresh():
-                await self._read()
-        return self._view
+        view, self.error = await self._cache.get(None)
+        return view
 
-    async def _read(self) -> None:
+    async def _read(self) -> tuple[WorkerView | None, str | None]:
+        """The view, or None and why not: an unreadable store is reported, never raised."""
         try:
             beats = await asyncio.wait_for(self.store.read_fresh(self.max_age_s), self.timeout_s)
         except TimeoutError:
-            self._view = None
-            self.error = f"the heartbeats gave no answer within {self.timeout_s} s"
-        except Exception as exc:  # an unreadable store is reported, never raised
-            self._view = None
-            self.error = f"the heartbeats could not be read ({type(exc).__name__})"
-        else:
-            self._view, self.error = WorkerView(tuple(beats)), None
-        self._at = time.monotonic()
+            return None, f"the heartbeats gave no answer within {self.timeout_s} s"
+        except Exception as exc:
+            return None, f"the heartbeats could not be read ({type(exc).__name__})"
+        return WorkerView(tuple(beats)), None
+
+    async def aclose(self) -> None:
+        """Wait for a background reload still running."""
+        await self._cache.aclose()

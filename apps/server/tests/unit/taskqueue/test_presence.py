@@ -1,6 +1,7 @@
 """What the API makes of the workers' heartbeats: who serves predictions, and when a
 version cannot be answered (no worker at all, or every worker refuses it)."""
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -87,3 +88,44 @@ async def test_presence_reads_fresh_beats_forgets_goodbyes_and_remembers_failure
     cached = WorkerPresence(Broken(), max_age_s=3, ttl_s=60, timeout_s=1)
     assert await cached.view() is None
     assert cached.error == "the heartbeats could not be read (ConnectionError)"
+
+
+async def test_a_view_used_near_its_expiry_is_reloaded_while_callers_keep_it(
+    tmp_path: Path,
+) -> None:
+    """No request waits for the beats at each expiry: a view asked for in the last quarter
+    of its life is read again in the background, and callers meanwhile get the cached one."""
+    store = FileHeartbeats(tmp_path / "beats")
+    store.write(beat(1, loaded=[1]))
+    reads: list[asyncio.Event] = []
+    read_fresh = store.read_fresh
+
+    async def gated_read(max_age_s: float) -> list[Heartbeat]:
+        gate = asyncio.Event()
+        reads.append(gate)
+        if len(reads) > 1:
+            await gate.wait()
+        return await read_fresh(max_age_s)
+
+    store.read_fresh = gated_read  # type: ignore[method-assign]
+    now = [0.0]
+    presence = WorkerPresence(store, max_age_s=1e6, ttl_s=4, timeout_s=60, clock=lambda: now[0])
+    first = await presence.view()
+    assert first is not None
+    store.write(beat(2, loaded=[1]))
+
+    now[0] = 3.5  # in the last quarter: served from the cache, read again behind it
+    assert await presence.view() is first
+    for _ in range(100):  # let the background read reach the store
+        if len(reads) == 2:
+            break
+        await asyncio.sleep(0)
+    assert len(reads) == 2
+    reads[1].set()
+    await presence.aclose()
+
+    now[0] = 5.0  # past the first read's expiry, within the second's: no caller waits
+    fresh = await presence.view()
+    assert fresh is not None
+    assert sorted(b.pid for b in fresh.beats) == [1, 2]
+    assert len(reads) == 2
