@@ -41,6 +41,7 @@ from server.config.security import (
 )
 from server.config.service import ServiceSettings
 from server.config.serving import ServingSettings
+from server.config.tracing import TracingSettings
 from server.config.training import GateConfig, TrainingConfig
 from server.config.worker import WorkerSettings
 
@@ -67,11 +68,13 @@ SECTIONS: tuple[type[BaseModel], ...] = (
     SecuritySettings,
     ModelSettings,
     MonitoringSettings,
+    TracingSettings,
 )
 """The groups of settings, in the order the README's table lists them."""
 
 
 class Settings(
+    TracingSettings,
     MonitoringSettings,
     ModelSettings,
     SecuritySettings,
