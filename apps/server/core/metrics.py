@@ -15,16 +15,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
-    generate_latest,
     multiprocess,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -130,15 +129,19 @@ class ProcessGroupCollector(Collector):
         yield from (cpu, rss, count)
 
 
-def render_metrics() -> tuple[bytes, str]:
-    """The exposition text of this process, or of every worker in multiprocess mode."""
+def render_metrics(accept: str | None = None) -> tuple[bytes, str]:
+    """The exposition of this process, or of every worker in multiprocess mode, in the format
+    the scraper's `Accept` header asks for: OpenMetrics (which carries the latency
+    histograms' `trace_id` exemplars) when it names `application/openmetrics-text`, else the
+    plain text format, unchanged."""
+    encode, content_type = choose_encoder(accept or "")
     directory = multiprocess_dir()
     if directory is None:
-        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        return encode(REGISTRY), content_type
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=str(directory))  # type: ignore[no-untyped-call]
     registry.register(ProcessGroupCollector(directory))
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    return encode(registry), content_type
 
 
 def mark_worker_dead() -> None:
