@@ -21,6 +21,7 @@ import structlog
 from opentelemetry import trace
 
 from server.config import Settings
+from server.core.tracing import enabled as tracing_enabled
 
 # Keys whose values never reach a log line, whatever the level.
 REDACTED_KEYS = frozenset(
@@ -57,6 +58,8 @@ def add_trace_context(
 ) -> MutableMapping[str, Any]:
     """Add `trace_id` and `span_id` (hex) to a line logged inside a valid span, so a log
     line leads to its trace and back. Outside one (or with tracing off) nothing is added."""
+    if not tracing_enabled():
+        return event_dict
     context = trace.get_current_span().get_span_context()
     if context.is_valid:
         event_dict["trace_id"] = format(context.trace_id, "032x")

@@ -14,9 +14,11 @@ set once per process): tests `install()` a provider with an in-memory exporter, 
 instrumentation is handed the provider explicitly.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from functools import lru_cache
+from typing import TypeVar
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -43,6 +45,7 @@ TRACES_PATH = "/v1/traces"
 REQUEST_ID_ATTRIBUTE = "request.id"
 """The span attribute of the request id (also in every log line and the X-Request-ID)."""
 
+T = TypeVar("T")
 _NOOP_TRACER = trace.NoOpTracer()
 _provider: TracerProvider | None = None
 
@@ -157,6 +160,8 @@ def _tracer_of(provider: TracerProvider, name: str) -> Tracer:
 def trace_exemplar() -> dict[str, str] | None:
     """`{"trace_id": ...}` for a histogram observation made inside a sampled span, else None
     (an exemplar pointing at a trace that was not kept would lead nowhere)."""
+    if _provider is None:
+        return None
     context = trace.get_current_span().get_span_context()
     if context.is_valid and context.trace_flags.sampled:
         return {"trace_id": format(context.trace_id, "032x")}
@@ -165,4 +170,16 @@ def trace_exemplar() -> dict[str, str] | None:
 
 def tag_current_span(key: str, value: str | int | float | bool) -> None:
     """Set an attribute on the current span (nothing when there is none)."""
-    trace.get_current_span().set_attribute(key, value)
+    if _provider is not None:
+        trace.get_current_span().set_attribute(key, value)
+
+
+async def outside_any_trace(work: Awaitable[T]) -> T:
+    """Await `work` in no trace: for a background loop that a request happens to start (its
+    task copies the request's context), so that its later round trips do not all become
+    children of that one request's span."""
+    token = otel_context.attach(Context())
+    try:
+        return await work
+    finally:
+        otel_context.detach(token)

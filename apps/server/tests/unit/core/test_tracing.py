@@ -1,5 +1,7 @@
 """Tracing set-up: off without an endpoint, the service's sampler, the provider it builds."""
 
+import asyncio
+
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -9,6 +11,7 @@ from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, T
 
 from server.core import tracing
 from server.tests.support.settings import SettingsFactory
+from server.tests.support.tracing import recorded_spans
 
 SAMPLED = SpanContext(0x1234, 0x5678, is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED))
 NOT_SAMPLED = SpanContext(0x1234, 0x9ABC, is_remote=True, trace_flags=TraceFlags(0))
@@ -98,9 +101,24 @@ def test_a_root_client_span_is_a_background_poll_and_dropped() -> None:
 
 
 def test_an_exemplar_names_the_trace_of_a_sampled_span_only() -> None:
-    provider, _ = _provider(1.0)
-    with provider.get_tracer("t").start_as_current_span("request") as span:
-        expected = format(span.get_span_context().trace_id, "032x")
-        assert tracing.trace_exemplar() == {"trace_id": expected}
-    with trace.use_span(NonRecordingSpan(NOT_SAMPLED)):
-        assert tracing.trace_exemplar() is None
+    with recorded_spans():
+        with tracing.tracer("t").start_as_current_span("request") as span:
+            expected = format(span.get_span_context().trace_id, "032x")
+            assert tracing.trace_exemplar() == {"trace_id": expected}
+        with trace.use_span(NonRecordingSpan(NOT_SAMPLED)):
+            assert tracing.trace_exemplar() is None
+
+
+async def test_a_background_loop_a_request_starts_belongs_to_no_trace() -> None:
+    def current() -> SpanContext:
+        return trace.get_current_span().get_span_context()
+
+    async def loop_iteration() -> SpanContext:
+        return current()
+
+    with recorded_spans(), tracing.tracer("t").start_as_current_span("request") as request:
+        inherited = await asyncio.create_task(loop_iteration())
+        detached = await asyncio.create_task(tracing.outside_any_trace(loop_iteration()))
+        assert current() == request.get_span_context()  # the caller's context is intact
+    assert inherited == request.get_span_context()  # what a plain task would do
+    assert not detached.is_valid
