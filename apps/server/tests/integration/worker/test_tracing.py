@@ -14,7 +14,7 @@ from server.config import Settings
 from server.core.tracing import REQUEST_ID_ATTRIBUTE, SERVICE_WORKER
 from server.main import create_app
 from server.services.predictions.tracing import BATCH_SPAN, WAIT_SPAN
-from server.taskqueue.names import PREDICT_TASK
+from server.taskqueue.names import JOB_TASK, PREDICT_TASK
 from server.tests.support.apps import client_for
 from server.tests.support.databases import provision_database
 from server.tests.support.models import ModelCache
@@ -28,6 +28,7 @@ from server.tests.support.serving import (
 from server.tests.support.tracing import named, recorded_spans
 from server.tests.support.waiting import WORK_BUDGET_S, eventually
 from server.tests.support.worker import celery_worker
+from server.worker.job_tasks import CHUNK_SPAN
 from server.worker.scoring import SCORE_SPAN
 
 TEXTS = ["I was charged twice for my subscription", "The app crashes when I log in"]
@@ -58,7 +59,7 @@ def stack(tmp: Path, receiver: OtlpReceiver, model_cache: ModelCache) -> Iterato
             # The SDK's export interval (5 s by default), read by the SDK itself.
             "OTEL_BSP_SCHEDULE_DELAY": "100",
         }
-        with celery_worker(env, queues="inference", output=tmp / "worker.log"):
+        with celery_worker(env, queues="inference,batch", output=tmp / "worker.log"):
             asyncio.run(install_version(settings, model_cache, alias="champion"))
             yield settings
 
@@ -139,3 +140,42 @@ async def test_a_prediction_is_traced_through_the_batch_to_the_workers_scoring(
     )
     worker_log = (tmp / "worker.log").read_text(errors="replace")
     assert any(f"trace_id={batch_trace}" in line for line in worker_log.splitlines())
+
+
+async def test_a_batch_jobs_trace_shows_each_of_its_chunks(
+    stack: Settings, receiver: OtlpReceiver
+) -> None:
+    items = [{"text": TEXTS[i % 2]} for i in range(250)]
+    settings = stack.model_copy(update={"jobs_chunk_size": 100})  # three chunks
+    with recorded_spans() as exporter:
+        app = create_app(settings)
+        try:
+            async with client_for(app) as client:
+                response = await client.post("/api/v1/jobs", json={"items": items})
+                assert response.status_code == 202, response.text
+                location = response.headers["location"]
+
+                async def job() -> dict[str, object]:
+                    body: dict[str, object] = (await client.get(location)).json()
+                    return body
+
+                done = await eventually(
+                    job, lambda body: body["status"] not in ("queued", "running")
+                )
+        finally:
+            await app.state.services.database.dispose()
+    assert done["status"] == "succeeded", done
+    (publish,) = named(exporter.get_finished_spans(), f"publish {JOB_TASK}")
+    trace_id, publish_span = _hex(publish)
+
+    def chunks_done(received: list[ReceivedSpan]) -> bool:
+        return len(
+            [s for s in received if s.name == CHUNK_SPAN and s.trace_id == trace_id]
+        ) == 3 and any(s.name == f"run/{JOB_TASK}" and s.trace_id == trace_id for s in received)
+
+    received = [s for s in receiver.wait_for(chunks_done, WORK_BUDGET_S) if s.trace_id == trace_id]
+    (run,) = [s for s in received if s.name == f"run/{JOB_TASK}"]
+    assert run.parent_span_id == publish_span
+    chunks = [s for s in received if s.name == CHUNK_SPAN]
+    assert {s.parent_span_id for s in chunks} == {run.span_id}
+    assert sorted(s.attributes["chunk.texts"] for s in chunks) == [50, 100, 100]
