@@ -1,7 +1,5 @@
 """Logs and metrics tied to traces: trace ids on log lines, exemplars in OpenMetrics."""
 
-import json
-
 import httpx
 import pytest
 import structlog
@@ -10,14 +8,11 @@ from server.core.logging import configure_logging
 from server.core.tracing import REQUEST_ID_ATTRIBUTE, tracer
 from server.main import create_app
 from server.tests.support.apps import client_for
+from server.tests.support.logs import json_lines
 from server.tests.support.settings import SettingsFactory
 from server.tests.support.tracing import recorded_spans
 
 OPENMETRICS = "application/openmetrics-text; version=1.0.0"
-
-
-def _json_lines(text: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 def test_a_line_logged_inside_a_span_carries_its_trace_and_span_ids(
@@ -28,7 +23,7 @@ def test_a_line_logged_inside_a_span_carries_its_trace_and_span_ids(
     with recorded_spans() as exporter, tracer("t").start_as_current_span("work"):
         log.info("inside.span")
     log.info("outside.span")
-    inside, outside = _json_lines(capsys.readouterr().err)
+    inside, outside = json_lines(capsys.readouterr().err)
     (span,) = exporter.get_finished_spans()
     assert inside["trace_id"] == format(span.context.trace_id, "032x")
     assert inside["span_id"] == format(span.context.span_id, "016x")
@@ -75,7 +70,7 @@ async def test_with_tracing_off_a_request_logs_no_trace_id(
         assert (await client.get("/api/v1/meta")).status_code == 200
     await app.state.services.database.dispose()
     (access,) = [
-        line for line in _json_lines(capsys.readouterr().err) if line["event"] == "http.request"
+        line for line in json_lines(capsys.readouterr().err) if line["event"] == "http.request"
     ]
     assert "request_id" in access
     assert "trace_id" not in access

@@ -4,7 +4,7 @@ import asyncio
 from pathlib import Path
 
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind
 
 from server.core.broadcast import MemoryBroadcast
 from server.core.tracing import tracer
@@ -23,20 +23,24 @@ ITEM = {"label": "billing", "confidence": 0.9, "probabilities": {"billing": 0.9}
 
 
 def _service(
-    make_settings: SettingsFactory, tmp_path: Path, worker: AnsweringWorker
-) -> PredictionService:
+    make_settings: SettingsFactory, tmp_path: Path
+) -> tuple[PredictionService, AnsweringWorker]:
     # A window long enough that both requests below are gathered into one batch; a full
     # batch (two texts) leaves at once, so the test never waits for the window.
     settings = make_settings(
         embedded_broker_dir=tmp_path / "broker", batch_window_ms=60_000, batch_max_texts=2
     )
-    return PredictionService(
+    results = tmp_path / "broker" / "results"
+    results.mkdir(parents=True)
+    worker = AnsweringWorker(results, {"version": 4, "items": [ITEM]})
+    service = PredictionService(
         settings,
         Database.from_settings(settings),
         worker,  # type: ignore[arg-type]
         create_result_waiter(settings, poll_s=0.01),
         MemoryBroadcast(),
     )
+    return service, worker
 
 
 def _id(span: ReadableSpan) -> tuple[int, int]:
@@ -47,11 +51,8 @@ def _id(span: ReadableSpan) -> tuple[int, int]:
 async def test_a_batch_links_every_request_it_carries_and_publishes_inside_its_span(
     make_settings: SettingsFactory, tmp_path: Path
 ) -> None:
-    results = tmp_path / "broker" / "results"
-    results.mkdir(parents=True)
-    worker = AnsweringWorker(results, {"version": 4, "items": [ITEM]})
     with recorded_spans() as exporter:
-        service = _service(make_settings, tmp_path, worker)
+        service, worker = _service(make_settings, tmp_path)
 
         async def request(text: str) -> None:
             with tracer("test").start_as_current_span("request", kind=SpanKind.SERVER):
@@ -94,18 +95,14 @@ async def test_a_batch_links_every_request_it_carries_and_publishes_inside_its_s
     assert options["headers"]["traceparent"].startswith(f"00-{trace_id:032x}-{span_id:016x}-")
 
 
-def _id_of(link: object) -> tuple[int, int]:
-    context = link.context  # type: ignore[attr-defined]
-    return context.trace_id, context.span_id
+def _id_of(link: Link) -> tuple[int, int]:
+    return link.context.trace_id, link.context.span_id
 
 
 async def test_with_tracing_off_nothing_is_added_to_the_task(
     make_settings: SettingsFactory, tmp_path: Path
 ) -> None:
-    results = tmp_path / "broker" / "results"
-    results.mkdir(parents=True)
-    worker = AnsweringWorker(results, {"version": 4, "items": [ITEM]})
-    service = _service(make_settings, tmp_path, worker)
+    service, worker = _service(make_settings, tmp_path)
     assert start_wait(1) is None
     try:
         await service._score(VERSION, [Ticket("a", None, "u")])
