@@ -6,13 +6,14 @@ from collections import Counter
 from celery import current_task
 
 from server.agents.classifier import TicketClassifier
+from server.core.exemplars import observe
 from server.core.ml_metrics import (
     INFERENCE_BATCH_SIZE,
     INFERENCE_DURATION,
     PREDICTIONS,
     SCORED_TEXTS,
 )
-from server.core.tracing import trace_exemplar, tracer
+from server.core.tracing import tracer
 from server.taskqueue.names import ALL_QUEUES
 from server.taskqueue.payloads import ScoredBatch, VersionRef
 from server.worker.celery_worker import settings
@@ -53,9 +54,7 @@ def score(ref: VersionRef, texts: list[str], *, queue: str, shadow: bool = False
             outcome = "ok"
         finally:
             seconds = time.perf_counter() - started
-            INFERENCE_DURATION.labels(model, served, queue, outcome).observe(
-                seconds, exemplar=trace_exemplar()
-            )
+            observe(INFERENCE_DURATION, (model, served, queue, outcome), seconds)
             INFERENCE_BATCH_SIZE.labels(model, queue).observe(len(texts))
     for label, count in Counter(item.label for item in batch.items).items():
         PREDICTIONS.labels(model, served, label, str(shadow).lower()).inc(count)

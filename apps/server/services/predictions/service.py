@@ -21,8 +21,8 @@ from pydantic import ValidationError
 from server.config import Settings
 from server.core.broadcast import Broadcast
 from server.core.errors import GatewayTimeoutError, ServiceUnavailableError, UnprocessableError
+from server.core.exemplars import observe
 from server.core.ml_metrics import INFERENCE_STAGE, INFERENCE_WAIT
-from server.core.tracing import trace_exemplar
 from server.database.serving_models import Prediction
 from server.database.session import Database
 from server.services.predictions import feedback
@@ -157,7 +157,7 @@ class PredictionService:
             if wait is not None:
                 wait.end()  # its batch never left (overloaded, failed, cancelled)
             seconds = time.perf_counter() - started
-            INFERENCE_WAIT.labels(queue, outcome).observe(seconds, exemplar=trace_exemplar())
+            observe(INFERENCE_WAIT, (queue, outcome), seconds)  # with the trace as exemplar
         latency_ms = seconds * 1000
         self.records.add(
             [

@@ -141,6 +141,18 @@ async def test_a_prediction_is_traced_through_the_batch_to_the_workers_scoring(
     worker_log = (tmp / "worker.log").read_text(errors="replace")
     assert any(f"trace_id={batch_trace}" in line for line in worker_log.splitlines())
 
+    # Metrics: the worker's scoring histogram (a prefork pool: multiprocess mode) shows the
+    # batch's trace as an exemplar when scraped in OpenMetrics, and only then.
+    url = f"http://127.0.0.1:{stack.worker_metrics_port}/metrics"
+    async with httpx.AsyncClient() as scraper:
+        openmetrics = await scraper.get(url, headers={"Accept": "application/openmetrics-text"})
+        plain = await scraper.get(url)
+    assert any(
+        line.startswith("inference_duration_seconds_bucket") and batch_trace in line
+        for line in openmetrics.text.splitlines()
+    )
+    assert "trace_id" not in plain.text
+
 
 async def test_a_batch_jobs_trace_shows_each_of_its_chunks(
     stack: Settings, receiver: OtlpReceiver
