@@ -6,9 +6,9 @@ and Kubernetes mount secrets; one file per setting, named like the variable's lo
 field name, e.g. `/run/secrets/jwt_secret`).
 
 The fields are grouped by concern, one module each (`service`, `worker`, `serving`,
-`security`, `model`, `monitoring`), and composed here into one `Settings`: one environment
-variable namespace, one object to inject. The agents' own configuration objects are nested
-in it, declared once (`training`, `gates`, `drift`, `quality`; a variable per field such
+`security`, `model`, `monitoring`, `tracing`), and composed here into one `Settings`: one
+environment variable namespace, one object to inject. The agents' own configuration objects
+are nested in it, declared once (`training`, `gates`, `drift`, `quality`; a variable per field such
 as `APP_TRAINING__SEED`, or the whole group as JSON in `APP_TRAINING`), and the services
 hand them to the agents as they are. The README's configuration table is
 generated from the fields and a test keeps the two in step, so each field's `description` is
