@@ -1,5 +1,6 @@
 """The application factory: settings in, a wired FastAPI app out."""
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -97,7 +98,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await services.aclose()
         mark_worker_dead()
         log.info("app.stopped")
-        flush_tracing()
+        await asyncio.to_thread(flush_tracing)  # bounded; blocking on the exporter
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

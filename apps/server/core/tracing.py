@@ -44,6 +44,9 @@ SERVICE_API = "triage-api"
 SERVICE_WORKER = "triage-worker"
 SERVICE_BEAT = "triage-beat"
 TRACES_PATH = "/v1/traces"
+EXPORT_TIMEOUT_S = 5.0
+FLUSH_TIMEOUT_MS = 5000
+"""Longest a stopping API waits for its last spans to reach an unreachable collector."""
 REQUEST_ID_ATTRIBUTE = "request.id"
 """The span attribute of the request id (also in every log line and the X-Request-ID)."""
 
@@ -105,7 +108,8 @@ def otlp_exporter(endpoint: str) -> "OTLPSpanExporter":
         OTLPSpanExporter,
     )
 
-    return OTLPSpanExporter(endpoint=endpoint.rstrip("/") + TRACES_PATH)
+    # Seconds per export, retries included: a collector that is down never holds a process.
+    return OTLPSpanExporter(endpoint=endpoint.rstrip("/") + TRACES_PATH, timeout=EXPORT_TIMEOUT_S)
 
 
 def install(provider: TracerProvider | None) -> None:
@@ -150,7 +154,7 @@ def flush_tracing() -> None:
     """Export what is buffered now (an API app stopping; the provider stays for the process)."""
     provider = _provider
     if provider is not None:
-        provider.force_flush()
+        provider.force_flush(FLUSH_TIMEOUT_MS)
 
 
 def tracer(name: str) -> Tracer:
