@@ -6,9 +6,9 @@ and Kubernetes mount secrets; one file per setting, named like the variable's lo
 field name, e.g. `/run/secrets/jwt_secret`).
 
 The fields are grouped by concern, one module each (`service`, `worker`, `serving`,
-`security`, `model`, `monitoring`), and composed here into one `Settings`: one environment
-variable namespace, one object to inject. The agents' own configuration objects are nested
-in it, declared once (`training`, `gates`, `drift`, `quality`; a variable per field such
+`security`, `model`, `monitoring`, `tracing`), and composed here into one `Settings`: one
+environment variable namespace, one object to inject. The agents' own configuration objects
+are nested in it, declared once (`training`, `gates`, `drift`, `quality`; a variable per field such
 as `APP_TRAINING__SEED`, or the whole group as JSON in `APP_TRAINING`), and the services
 hand them to the agents as they are. The README's configuration table is
 generated from the fields and a test keeps the two in step, so each field's `description` is
@@ -41,6 +41,7 @@ from server.config.security import (
 )
 from server.config.service import ServiceSettings
 from server.config.serving import ServingSettings
+from server.config.tracing import TracingSettings
 from server.config.training import GateConfig, TrainingConfig
 from server.config.worker import WorkerSettings
 
@@ -67,11 +68,13 @@ SECTIONS: tuple[type[BaseModel], ...] = (
     SecuritySettings,
     ModelSettings,
     MonitoringSettings,
+    TracingSettings,
 )
 """The groups of settings, in the order the README's table lists them."""
 
 
 class Settings(
+    TracingSettings,
     MonitoringSettings,
     ModelSettings,
     SecuritySettings,

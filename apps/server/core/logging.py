@@ -18,8 +18,10 @@ from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 
 from server.config import Settings
+from server.core.tracing import enabled as tracing_enabled
 
 # Keys whose values never reach a log line, whatever the level.
 REDACTED_KEYS = frozenset(
@@ -48,6 +50,20 @@ def redact_secrets(
     for key in event_dict:
         if key.lower() in REDACTED_KEYS:
             event_dict[key] = REDACTED
+    return event_dict
+
+
+def add_trace_context(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Add `trace_id` and `span_id` (hex) to a line logged inside a valid span, so a log
+    line leads to its trace and back. Outside one (or with tracing off) nothing is added."""
+    if not tracing_enabled():
+        return event_dict
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict["trace_id"] = format(context.trace_id, "032x")
+        event_dict["span_id"] = format(context.span_id, "016x")
     return event_dict
 
 
@@ -125,6 +141,7 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 def _shared_processors() -> list[structlog.typing.Processor]:
     return [
         structlog.contextvars.merge_contextvars,
+        add_trace_context,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),

@@ -9,23 +9,25 @@ process writes its samples to files there, and whichever worker answers `/metric
 aggregates all of them.
 """
 
+import json
 import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
-    generate_latest,
     multiprocess,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
+from prometheus_client.samples import Exemplar
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED_ROUTE = "unmatched"
@@ -130,15 +132,61 @@ class ProcessGroupCollector(Collector):
         yield from (cpu, rss, count)
 
 
-def render_metrics() -> tuple[bytes, str]:
-    """The exposition text of this process, or of every worker in multiprocess mode."""
+def render_metrics(accept: str | None = None) -> tuple[bytes, str]:
+    """The exposition of this process, or of every worker in multiprocess mode, in the format
+    the scraper's `Accept` header asks for: OpenMetrics (which carries the latency
+    histograms' `trace_id` exemplars) when it names `application/openmetrics-text`, else the
+    plain text format, unchanged."""
+    encode, content_type = choose_encoder(accept or "")
     directory = multiprocess_dir()
     if directory is None:
-        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        return encode(REGISTRY), content_type
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry, path=str(directory))  # type: ignore[no-untyped-call]
+    aggregate = multiprocess.MultiProcessCollector(None, path=str(directory))  # type: ignore[no-untyped-call]
+    registry.register(WithExemplars(aggregate, directory))
     registry.register(ProcessGroupCollector(directory))
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    return encode(registry), content_type
+
+
+EXEMPLAR_FILE = "exemplars_{pid}.json"
+"""Each process's latest exemplars in multiprocess mode (written by `core/exemplars.py`)."""
+ExemplarKey = tuple[str, tuple[tuple[str, str], ...]]
+"""(bucket sample name, its labels sorted, `le` included)."""
+
+
+def read_exemplars(directory: Path) -> dict[ExemplarKey, Exemplar]:
+    """The latest exemplar per bucket over every process's file."""
+    found: dict[ExemplarKey, Exemplar] = {}
+    for path in directory.glob(EXEMPLAR_FILE.format(pid="*")):
+        try:
+            rows = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # a process replaced it meanwhile: next scrape
+            continue
+        for name, labels, trace_id, value, at in rows:
+            key = (name, tuple(sorted(labels.items())))
+            if key not in found or (found[key].timestamp or 0) < at:
+                found[key] = Exemplar({"trace_id": trace_id}, value, at)
+    return found
+
+
+class WithExemplars(Collector):
+    """`inner`'s metrics (the multiprocess aggregate) with the processes' exemplars on their
+    histogram buckets."""
+
+    def __init__(self, inner: Collector, directory: Path) -> None:
+        self.inner, self.directory = inner, directory
+
+    def collect(self) -> Iterable[Metric]:
+        exemplars = read_exemplars(self.directory)
+        for family in self.inner.collect():
+            if exemplars and family.type == "histogram":
+                family.samples = [
+                    sample._replace(exemplar=found)
+                    if (found := exemplars.get((sample.name, tuple(sorted(sample.labels.items())))))
+                    else sample
+                    for sample in family.samples
+                ]
+            yield family
 
 
 def mark_worker_dead() -> None:

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.core.errors import PROBLEM_CONTENT_TYPE, problem_body
+from server.core.exemplars import observe
 from server.core.http_protocol import HEADERS_TOO_LARGE, headers_too_large_detail
 from server.core.metrics import (
     HTTP_IN_PROGRESS,
@@ -25,6 +26,7 @@ from server.core.metrics import (
     method_label,
 )
 from server.core.request_id import REQUEST_ID_HEADER, resolve_request_id
+from server.core.tracing import REQUEST_ID_ATTRIBUTE, tag_current_span
 
 log = structlog.get_logger("server.http")
 
@@ -57,6 +59,7 @@ class RequestContextMiddleware:
             return
         request_id = resolve_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
         scope.setdefault("state", {})["request_id"] = request_id
+        tag_current_span(REQUEST_ID_ATTRIBUTE, request_id)  # the request's SERVER span
         method = method_label(scope["method"])
         status = HTTPStatus.INTERNAL_SERVER_ERROR.value
         response_started = False
@@ -87,7 +90,7 @@ class RequestContextMiddleware:
                 elapsed = time.perf_counter() - start
                 route = route_template(scope)
                 HTTP_REQUESTS.labels(method, route, str(status)).inc()
-                HTTP_LATENCY.labels(method, route, str(status)).observe(elapsed)
+                observe(HTTP_LATENCY, (method, route, str(status)), elapsed)  # + exemplar
                 quiet = scope["path"] in QUIET_PATHS and status < 400
                 log.log(
                     logging.DEBUG if quiet else logging.INFO,

@@ -20,12 +20,16 @@ texts per task (each API process batches on its own). One pool process scores a 
 
 The load client runs on the same cores as the stack; its CPU and that of every other program
 are reported next to the figures. `--profile` adds one more window per endpoint under
-py-spy (not a project dependency; install it anywhere). A benchmark, not a test.
+py-spy (not a project dependency; install it anywhere). `--tracing` adds the predictions row
+once more against a second API with tracing on at the default ratio, exporting to a local
+OTLP sink, and reports the traced/untraced req/s ratio (`scripts/bench/tracing.py`). A
+benchmark, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -46,7 +50,17 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from server.agents.data.generator import generate_tickets
 from server.config import SERVER_DIR, Settings
-from server.scripts.bench import cpu, jobs, load, profile, report, rounds, stack, stages
+from server.scripts.bench import (
+    cpu,
+    jobs,
+    load,
+    profile,
+    report,
+    rounds,
+    stack,
+    stages,
+    tracing,
+)
 from server.taskqueue.names import ALL_QUEUES, INFERENCE_GPU, PREDICT_TASK, TRAINING
 
 REPO_ROOT = SERVER_DIR.parent.parent
@@ -57,6 +71,8 @@ TEXT_SEED = 20_240_601
 PREDICT_PATH = "/api/v1/predictions"
 FLOOR_TARGET = load.Target("floor", "GET", "/")
 HEALTH_TARGET = load.Target("health", "GET", "/health")
+SERVER_SESSIONS = {rounds.FLOOR: "floor", tracing.TRACED_ROW: tracing.SESSION}
+"""The process that serves a row, when it is not the API."""
 
 
 def worker_task_stats(metrics_url: str) -> dict[str, float]:
@@ -126,7 +142,7 @@ def measure(
     if cores:
         cores["load_client"] = round(figures["client_cpu_s"] / elapsed, 2)
         # The server's own CPU per answer: steadier than req/s on a machine others share.
-        server = cores["floor" if endpoint.name == rounds.FLOOR else "api"]
+        server = cores[SERVER_SESSIONS.get(endpoint.name, "api")]
         figures["server_cpu_us"] = round(server * elapsed / max(figures["requests"], 1) * 1e6)
     figures["cores"] = cores
     tasks = tasks_after["tasks"] - tasks_before["tasks"]
@@ -261,7 +277,8 @@ def endpoints(
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     client = load.client_name(args.python_client)
-    with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp, contextlib.ExitStack() as up:
+        sink = up.enter_context(tracing.otlp_sink(Path(tmp))) if args.tracing else None
         config = stack.StackConfig(
             postgres_admin_url=args.postgres,
             redis_url=args.redis,
@@ -270,40 +287,51 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             worker_queues=args.worker_queues,
             train_rows=args.train_rows,
             state_dir=Path(tmp),
-            # A real user to sign in as: tokens of no user are refused.
+            # A real user to sign in as: tokens of no user are refused. The API traces
+            # nothing, whatever this shell says; with --tracing the worker does.
             extra_env={
                 "APP_FIRST_SUPERUSER_EMAIL": BENCH_EMAIL,
                 "APP_FIRST_SUPERUSER_PASSWORD": BENCH_PASSWORD,
+                "APP_TRACING_OTLP_ENDPOINT": "",
             },
+            worker_env={"APP_TRACING_OTLP_ENDPOINT": sink} if sink else {},
         )
         log(f"starting the stack in {tmp} (migrate, train {args.train_rows:,} rows, worker, api)")
-        with stack.serving_stack(config) as running, stack.floor_server(Path(tmp)) as floor:
-            settings = effective_settings(running.env)
-            auth = sign_in(running.base_url)
-            rows = endpoints(
-                running, floor, {"token": auth, "api_key": api_key(running.base_url, auth)}
-            )
-            sessions = {**running.pids(), **floor.pids()}
-            measured = rounds.run_rounds(
-                rows,
-                args.rounds,
-                lambda row: measure(running, row, sessions, args, client=client, work=Path(tmp)),
-                log,
-            )
-            profiles = {
-                row.name: profiled_run(running, row, args, client=client, work=Path(tmp))
-                for row in rows
-                if args.profile and row.target.bodies
-            }
-            log(f"batch job of {args.job_texts:,} texts")
-            job_texts = (
-                []
-                if args.job_texts == 0
-                else list(generate_tickets(args.job_texts, TEXT_SEED + 1).texts)
-            )
-            batch = run_batch_job(running, job_texts, auth, args.job_timeout)
-            version = re.search(r"registered version (\d+)", running.train_output)
+        running = up.enter_context(stack.serving_stack(config))
+        floor = up.enter_context(stack.floor_server(Path(tmp)))
+        traced = up.enter_context(tracing.traced_api(running, sink, Path(tmp))) if sink else None
+        settings = effective_settings(running.env)
+        auth = sign_in(running.base_url)
+        rows = endpoints(
+            running, floor, {"token": auth, "api_key": api_key(running.base_url, auth)}
+        )
+        sessions = {**running.pids(), **floor.pids()}
+        if traced is not None:
+            # Right after the untraced predictions row in every round.
+            untraced = next(i for i, row in enumerate(rows) if row.name == tracing.UNTRACED_ROW)
+            rows.insert(untraced + 1, tracing.traced_row(rows, traced))
+            sessions |= traced.pids()
+
+        def measure_row(row: rounds.Endpoint) -> dict[str, Any]:
+            on = traced if traced is not None and row.name == tracing.TRACED_ROW else running
+            return measure(on, row, sessions, args, client=client, work=Path(tmp))
+
+        measured = rounds.run_rounds(rows, args.rounds, measure_row, log)
+        profiles = {
+            row.name: profiled_run(running, row, args, client=client, work=Path(tmp))
+            for row in rows
+            if args.profile and row.target.bodies and row.name != tracing.TRACED_ROW
+        }
+        log(f"batch job of {args.job_texts:,} texts")
+        job_texts = (
+            []
+            if args.job_texts == 0
+            else list(generate_tickets(args.job_texts, TEXT_SEED + 1).texts)
+        )
+        batch = run_batch_job(running, job_texts, auth, args.job_timeout)
+        version = re.search(r"registered version (\d+)", running.train_output)
     summary = rounds.summarize(measured)
+    traced_figures = tracing.overhead(measured)
     return {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -335,7 +363,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "summary": summary,
         "profiles": profiles,
         "batch_job": batch,
-        "targets": report.judge(summary, batch),
+        "tracing": traced_figures,
+        "targets": report.judge(summary, batch)
+        + ([tracing.goal(traced_figures)] if traced_figures else []),
     }
 
 
@@ -359,6 +389,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--python-client", action="store_true", help="use bench/httpload.py even with wrk")
     add("--rounds", type=int, default=3, help="interleaved rounds over every endpoint")
     add("--profile", action="store_true", help="one more window per endpoint under py-spy")
+    add(
+        "--tracing",
+        action="store_true",
+        help="add the predictions row against a second API tracing at the default ratio "
+        "into a local OTLP sink, and report traced/untraced req/s",
+    )
     add("--api-workers", type=int, default=1, help="uvicorn worker processes")
     add("--worker-concurrency", type=int, default=1, help="Celery prefork processes")
     add("--worker-queues", default=DEFAULT_QUEUES)

@@ -10,7 +10,7 @@ from celery import signals
 from server.config import Settings
 from server.core.logging import configure_logging
 from server.taskqueue.celery_app import create_celery
-from server.worker import reconnect_fixes
+from server.worker import reconnect_fixes, tracing
 from server.worker.liveness import ConsumerGuard
 from server.worker.metrics import start_metrics_server
 from server.worker.schedule import beat_schedule
@@ -21,6 +21,7 @@ celery.conf.beat_schedule = beat_schedule(settings)
 
 
 reconnect_fixes.install()
+tracing.connect(settings)  # each process sets up its own provider once it has started
 guard = ConsumerGuard(settings.worker_dead_consumer_exit_s)
 
 

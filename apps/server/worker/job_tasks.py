@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from celery import current_task
 
 from server.agents.classifier import Prediction
+from server.core.tracing import tag_current_span, tracer
 from server.services import job_runner
 from server.services.predictions.records import purge_inputs
 from server.taskqueue.payloads import JobPayload, PurgePayload, SweepPayload
@@ -14,9 +15,15 @@ from server.worker.scoring import classifier_for
 from server.worker.serving import serving_state
 from server.worker.task_contract import payload_task
 
+CHUNK_SPAN = "jobs.chunk"
+
 
 def _score(version: int, sha256: str, texts: list[str]) -> Sequence[Prediction]:
-    return classifier_for(settings.model_name, version, sha256).predict(texts)
+    # Called once per chunk, in a thread that carries the task's context: one span each.
+    with tracer(__name__).start_as_current_span(
+        CHUNK_SPAN, attributes={"chunk.texts": len(texts), "model.version": version}
+    ):
+        return classifier_for(settings.model_name, version, sha256).predict(texts)
 
 
 @payload_task(celery, JobPayload, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -26,6 +33,7 @@ def run_job_task(payload: JobPayload) -> str:
     whole worker that died is noticed by its lapsed lease and the sweeper sends the job again.
     Either way the next run skips the chunks already committed."""
     task_id = getattr(getattr(current_task, "request", None), "id", None)
+    tag_current_span("job.id", str(payload.job_id))
     state = serving_state(settings)
     status = state.run(
         lambda database: job_runner.run_job(

@@ -28,7 +28,7 @@ from prometheus_client import (
 from prometheus_client.exposition import ThreadingWSGIServer
 
 from server.config import Settings
-from server.core.metrics import ProcessGroupCollector, multiprocess_dir
+from server.core.metrics import ProcessGroupCollector, WithExemplars, multiprocess_dir
 from server.worker.liveness import with_liveness
 from server.worker.metrics_collectors import GpuCollector, QueueDepthCollector
 
@@ -59,7 +59,8 @@ def start_metrics_server(settings: Settings, alive: Callable[[], bool]) -> None:
     directory = multiprocess_dir()
     if directory is not None:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        aggregate = multiprocess.MultiProcessCollector(None, path=str(directory))  # type: ignore[no-untyped-call]
+        registry.register(WithExemplars(aggregate, directory))  # the scoring spans' traces
         register_sampled(registry, settings, directory)
     app = with_liveness(make_wsgi_app(registry or REGISTRY), alive)
     server = make_server(

@@ -28,6 +28,7 @@ from celery import signals
 
 from server.agents.artifacts.factory import open_artifact_store
 from server.config import Settings
+from server.core import tracing
 from server.database.session import Database
 from server.services import registry
 from server.taskqueue.heartbeat import Heartbeat, HeartbeatStore, Refusal, heartbeat_store
@@ -61,6 +62,10 @@ class ServingState:
         if self.loop is None or self.database is None:
             self.loop = asyncio.new_event_loop()
             self.database = Database.from_settings(self.settings)
+            if (provider := tracing.active()) is not None:
+                from server.core.tracing_instruments import instrument_engine  # noqa: PLC0415
+
+                instrument_engine(self.database.engine, provider)
         return self.loop.run_until_complete(work(self.database))
 
     def beat_once(self) -> None:

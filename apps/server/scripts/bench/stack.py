@@ -49,6 +49,8 @@ class StackConfig:
     train_rows: int
     state_dir: Path
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    worker_env: Mapping[str, str] = field(default_factory=dict)
+    """Variables of the worker alone (over `extra_env`)."""
 
 
 @dataclass
@@ -120,6 +122,11 @@ def flushed_redis(url: str) -> Iterator[str]:
         client.close()
 
 
+def base_env() -> dict[str, str]:
+    """This process's environment, with the server package importable."""
+    return {**os.environ, "PYTHONPATH": str(SERVER_DIR.parent)}
+
+
 def redis_db_number(url: str) -> int:
     """The database number of a redis:// URL (0 when it names none)."""
     path = url.rsplit("/", 1)[-1] if url.count("/") >= 3 else ""
@@ -177,7 +184,9 @@ def stop(process: subprocess.Popen[bytes], timeout_s: float = 20) -> None:
         process.wait(timeout=5)
 
 
-def _wait_ready(stack: Stack, timeout_s: float) -> None:
+def wait_ready(stack: Stack, timeout_s: float) -> None:
+    """Until the API is ready with the champion loaded by a live worker; StackError if a
+    process exits or the time runs out."""
     deadline = time.monotonic() + timeout_s
     last = "no answer"
     while time.monotonic() < deadline:
@@ -209,8 +218,7 @@ def serving_stack(config: StackConfig, ready_timeout_s: float = 120) -> Iterator
     with fresh_database(config.postgres_admin_url) as database_url, flushed_redis(config.redis_url):
         port, metrics_port = free_port(), free_port()
         env = {
-            **os.environ,
-            "PYTHONPATH": str(SERVER_DIR.parent),
+            **base_env(),
             # Production's settings and behaviour (its garbage collector tuning, HSTS, the
             # quota failing closed), with the edge settings production insists on.
             "APP_ENV": "production",
@@ -250,9 +258,10 @@ def serving_stack(config: StackConfig, ready_timeout_s: float = 120) -> Iterator
         try:
             worker_args = ["worker", "--queues", config.worker_queues]
             worker_args += ["--concurrency", str(config.worker_concurrency)]
-            stack.processes["worker"] = _start(worker_args, env, stack.logs["worker"])
+            worker_env = {**env, **config.worker_env}
+            stack.processes["worker"] = _start(worker_args, worker_env, stack.logs["worker"])
             stack.processes["api"] = _start(["api"], env, stack.logs["api"])
-            _wait_ready(stack, ready_timeout_s)
+            wait_ready(stack, ready_timeout_s)
             yield stack
         finally:
             # The API first: nothing new is published while the worker drains.
@@ -266,7 +275,7 @@ def floor_server(state_dir: Path, timeout_s: float = 60) -> Iterator[Stack]:
     """The bare FastAPI app (`floor_app.py`) under one uvicorn worker; stopped after."""
     port = free_port()
     log = state_dir / "floor.log"
-    env = {**os.environ, "PYTHONPATH": str(SERVER_DIR.parent)}
+    env = base_env()
     args = ["-m", "uvicorn", "server.scripts.bench.floor_app:app", "--host", LOOPBACK]
     args += ["--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]
     process = start_python(args, env, log)

@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from server.core.tracing import outside_any_trace
 from server.database.session import Database
 from server.services.predictions.records import write_records
 
@@ -37,7 +38,8 @@ class RecordBuffer:
         self._rows.extend(rows)
         self._unwritten.update(row["id"] for row in rows)
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            # Started by the first request: its flushes belong to no request's trace.
+            self._task = asyncio.get_running_loop().create_task(outside_any_trace(self._run()))
         if len(self._rows) >= self.max_rows:
             self._full.set()
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from server.config import Settings
 from server.core.broadcast import Broadcast
 from server.core.errors import GatewayTimeoutError, ServiceUnavailableError, UnprocessableError
+from server.core.exemplars import observe
 from server.core.ml_metrics import INFERENCE_STAGE, INFERENCE_WAIT
 from server.database.serving_models import Prediction
 from server.database.session import Database
@@ -28,6 +29,7 @@ from server.services.predictions import feedback
 from server.services.predictions.batcher import BatcherOverloadedError, MicroBatcher
 from server.services.predictions.record_buffer import RecordBuffer
 from server.services.predictions.records import Scored, record, scored_items
+from server.services.predictions.tracing import BatcherWait, batch_span, start_wait
 from server.services.traffic import PlanCache, ServedVersion
 from server.taskqueue.heartbeat import heartbeat_max_age
 from server.taskqueue.names import INFERENCE, INFERENCE_GPU
@@ -54,6 +56,8 @@ class Ticket(NamedTuple):
     text: str
     request_id: str | None
     user: str
+    wait: BatcherWait | None = None
+    """The request's wait span (tracing on), shared by its texts."""
 
 
 def batch_headers(tickets: Sequence[Ticket]) -> dict[str, list[str]]:
@@ -132,8 +136,9 @@ class PredictionService:
         await self._check_servable(served, queue)
         started = time.perf_counter()
         outcome = "error"
+        wait = start_wait(len(texts))
         try:
-            tickets = [Ticket(text, caller.request_id, caller.user) for text in texts]
+            tickets = [Ticket(text, caller.request_id, caller.user, wait) for text in texts]
             scored = await self.batcher.submit(served, tickets)
             outcome = "ok"
         except BatcherOverloadedError as exc:
@@ -149,8 +154,10 @@ class PredictionService:
             outcome = "unavailable"
             raise
         finally:
+            if wait is not None:
+                wait.end()  # its batch never left (overloaded, failed, cancelled)
             seconds = time.perf_counter() - started
-            INFERENCE_WAIT.labels(queue, outcome).observe(seconds)
+            observe(INFERENCE_WAIT, (queue, outcome), seconds)  # with the trace as exemplar
         latency_ms = seconds * 1000
         self.records.add(
             [
@@ -202,6 +209,12 @@ class PredictionService:
             raise self._unavailable(reason)
 
     async def _score(self, served: ServedVersion, tickets: list[Ticket]) -> list[Scored]:
+        waits = [ticket.wait for ticket in tickets]
+        model = self.settings.model_name
+        with batch_span(waits, model=model, version=served.version, texts=len(tickets)):
+            return await self._score_batch(served, tickets)
+
+    async def _score_batch(self, served: ServedVersion, tickets: list[Ticket]) -> list[Scored]:
         task_id = self.waiter.new_task_id()
         handle = self.waiter.expect(task_id)  # subscribed before the task can finish
         started = time.perf_counter()

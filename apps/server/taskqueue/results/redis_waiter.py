@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from server.core.errors import ServiceUnavailableError
 from server.core.redis_errors import REDIS_UNREACHABLE
+from server.core.tracing import outside_any_trace
 from server.taskqueue.results.base import TASK_KEY_PREFIX, ResultWaiter, _stop, log
 
 _RETRY_AFTER = {"Retry-After": "5"}
@@ -72,8 +73,9 @@ class RedisResultWaiter(ResultWaiter):
     def _start(self) -> None:
         if not self._tasks:
             self._tasks = [
-                asyncio.create_task(self._listen(), name="results-listener"),
-                asyncio.create_task(self._delete_loop(), name="results-deleter"),
+                # Started by the first batch: its loops belong to no batch's trace.
+                asyncio.create_task(outside_any_trace(self._listen()), name="results-listener"),
+                asyncio.create_task(outside_any_trace(self._delete_loop()), name="results-deleter"),
             ]
 
     async def _fetch(self, task_id: str) -> bytes | None:

@@ -6598,12 +6598,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Exposition format 0.0.4 */
+            /** @description Exposition format 0.0.4, or OpenMetrics (with exemplars) when the `Accept` header asks for `application/openmetrics-text` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/openmetrics-text": unknown;
                     "text/plain": unknown;
                 };
             };

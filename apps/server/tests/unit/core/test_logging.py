@@ -2,7 +2,6 @@
 repeated warnings limited."""
 
 import contextlib
-import json
 import logging
 from collections import Counter
 
@@ -10,11 +9,8 @@ import pytest
 import structlog
 
 from server.core.logging import REDACTED, RepeatedWarnings, configure_logging
+from server.tests.support.logs import json_lines
 from server.tests.support.settings import SettingsFactory
-
-
-def _json_lines(text: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 def test_structlog_events_are_json_with_bound_context(
@@ -23,7 +19,7 @@ def test_structlog_events_are_json_with_bound_context(
     configure_logging(make_settings(log_json=True))
     with structlog.contextvars.bound_contextvars(request_id="req-1"):
         structlog.get_logger("test").info("prediction.completed", model_version=3)
-    (line,) = _json_lines(capsys.readouterr().err)
+    (line,) = json_lines(capsys.readouterr().err)
     assert line["event"] == "prediction.completed"
     assert line["request_id"] == "req-1"
     assert line["model_version"] == 3
@@ -38,7 +34,7 @@ def test_stdlib_loggers_share_the_pipeline(
     configure_logging(make_settings(log_json=True))
     with structlog.contextvars.bound_contextvars(request_id="req-2"):
         logging.getLogger(name).warning("plain %s message", "stdlib")
-    (line,) = _json_lines(capsys.readouterr().err)
+    (line,) = json_lines(capsys.readouterr().err)
     assert line["event"] == "plain stdlib message"
     assert line["logger"] == name
     assert line["request_id"] == "req-2"
@@ -51,7 +47,7 @@ def test_secrets_never_reach_a_log_line(
     structlog.get_logger("test").info(
         "auth.attempt", password="hunter2", Authorization="Bearer abc", user="ann"
     )
-    (line,) = _json_lines(capsys.readouterr().err)
+    (line,) = json_lines(capsys.readouterr().err)
     assert line["password"] == REDACTED
     assert line["Authorization"] == REDACTED
     assert line["user"] == "ann"
@@ -102,7 +98,7 @@ def test_warnings_are_limited_once_configured_and_errors_never(
         log.warning("batcher.dispatch_failed", error="ConnectionError")  # another event
         log.error("predictions.log_write_failed", rows=1)
         log.info("http.request", status=503)
-    lines = _json_lines(capsys.readouterr().err)
+    lines = json_lines(capsys.readouterr().err)
     counted = Counter((line["event"], line.get("scope")) for line in lines)
     assert counted == {
         ("rate_limit.unavailable", "api"): 1,
@@ -119,4 +115,4 @@ def test_a_zero_window_logs_every_warning(
     configure_logging(make_settings(log_json=True, log_repeat_window_s=0))
     for _ in range(20):
         structlog.get_logger("test").warning("rate_limit.unavailable", scope="api")
-    assert len(_json_lines(capsys.readouterr().err)) == 20
+    assert len(json_lines(capsys.readouterr().err)) == 20

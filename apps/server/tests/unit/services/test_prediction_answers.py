@@ -1,8 +1,6 @@
 """The API holds the worker's answer to the task contract: one outside it is a 502."""
 
-import json
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,23 +10,10 @@ from server.database.session import Database
 from server.services.predictions.service import PredictionService, Ticket
 from server.services.traffic import ServedVersion
 from server.taskqueue.results import TaskFailedError, create_result_waiter
+from server.tests.support.answering_worker import AnsweringWorker
 from server.tests.support.settings import SettingsFactory
 
 VERSION = ServedVersion(version=1, sha256="0" * 64)
-
-
-class AnsweringWorker:
-    """Stands in for Celery's client and a worker at once: "sending" the task stores
-    `answer` as its result, where the embedded backend's waiter reads it."""
-
-    def __init__(self, results: Path, answer: dict[str, Any]) -> None:
-        self.results, self.answer = results, answer
-
-    def send_task(self, name: str, **options: Any) -> SimpleNamespace:
-        task_id = options["task_id"]
-        meta = {"status": "SUCCESS", "result": self.answer, "task_id": task_id}
-        (self.results / f"celery-task-meta-{task_id}").write_text(json.dumps(meta))
-        return SimpleNamespace(id=task_id)
 
 
 async def _score(make_settings: SettingsFactory, tmp_path: Path, answer: dict[str, Any]) -> Any:
