@@ -53,7 +53,7 @@ def stored_report(row: PromptVersion | None, eval_set: EvalSet) -> EvalReport | 
 
 
 def report_document(
-    report: EvalReport, verdict: GateVerdict | None, against: str
+    report: EvalReport, verdict: GateVerdict | None = None, against: str = ""
 ) -> dict[str, Any]:
     """The report as stored on a version, with the gate it met (if it was gated)."""
     document = report.model_dump(mode="json")
@@ -109,7 +109,7 @@ async def promote_champion(
         champion_spec = BUILTIN_PROMPT if champion is None else prompts.spec_of(champion)
         champion_report = await _evaluate(drafter, champion_spec, against, eval_set, config)
         if champion is not None:
-            champion.eval_report = report_document(champion_report, None, against)
+            champion.eval_report = report_document(champion_report)
     verdict = prompt_gate(candidate_report, champion_report, config)
     target.eval_report = report_document(candidate_report, verdict, against)
     await session.commit()
