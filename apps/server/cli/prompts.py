@@ -89,7 +89,7 @@ async def _prompts(settings: Settings, args: argparse.Namespace) -> str:
     from server.services.assistant import prompt_promotion, prompts
     from server.services.assistant.prompt_evaluation import build_eval_drafter
 
-    async with Database.connect(settings) as database, database.session() as session:
+    async with Database.connect(settings) as database, database.session(writes=True) as session:
         if args.action == "register":
             row, created = await prompts.register_version(
                 session, read_spec(args.file), description=args.description, actor=ACTOR
@@ -134,7 +134,7 @@ async def _eval(settings: Settings, args: argparse.Namespace) -> str:
         drafter = build_eval_drafter(settings, database)
         if drafter is None:
             raise NoProviderError(NO_PROVIDER)
-        async with database.session() as session:
+        async with database.session(writes=True) as session:
             report = await evaluate_target(session, args.version, drafter, settings)
     await asyncio.to_thread(write_report, args.out_dir, report)
     scores = ", ".join(f"{name} {value:.3f}" for name, value in report.scores.items())

@@ -17,7 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.agents.llm.drafting import BUILTIN_PROMPT, TOOL_NAMES, PromptSpec
-from server.core.errors import ConflictError, NotFoundError, UnprocessableError
+from server.core.errors import (
+    ConflictError,
+    NotFoundError,
+    UnprocessableError,
+    describe_validation_errors,
+)
 from server.database import prompt_repository as repo
 from server.database.prompt_models import (
     PromptAlias,
@@ -43,11 +48,10 @@ def parse_spec(spec: dict[str, Any]) -> PromptSpec:
     try:
         parsed = PromptSpec.model_validate(spec)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'spec'}: {error['msg']}"
-            for error in exc.errors()[:5]
-        )
-        raise UnprocessableError(f"The prompt spec is invalid: {problems}.") from exc
+        problems, errors = describe_validation_errors(exc.errors())
+        raise UnprocessableError(
+            f"The prompt spec is invalid: {problems}.", extra={"errors": errors}
+        ) from exc
     described, known = set(parsed.tool_descriptions), set(TOOL_NAMES)
     if described != known:
         raise UnprocessableError(
