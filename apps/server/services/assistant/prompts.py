@@ -12,6 +12,7 @@ rules, `registry.alias_holders`). Promotion to champion passes the evaluation ga
 from collections.abc import Sequence
 from typing import Any
 
+import structlog
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,8 @@ from server.services.registry import CHALLENGER, CHAMPION, alias_holders
 from server.services.traffic import bucket_of
 
 BUILTIN_LABEL = "builtin"
+
+log = structlog.get_logger(__name__)
 
 
 def label_of(version: int) -> str:
@@ -149,6 +152,14 @@ async def move_alias(
         ),
     )
     await session.commit()
+    log.info(
+        "prompts.alias_moved",
+        alias=alias,
+        action=action.value,
+        from_version=previous,
+        to_version=target.version,
+        actor=actor,
+    )
     return previous
 
 

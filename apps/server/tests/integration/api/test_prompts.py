@@ -8,11 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.agents.llm.drafting import BUILTIN_PROMPT, PromptSpec
 from server.agents.llm.evaluation import EvalSet, build_eval_set
 from server.config import PromptEvalConfig
+from server.database.registry_models import AliasAction
+from server.services.assistant import prompts
 from server.tests.support.agent_drafter import AgentDrafter, scripted_drafts
 from server.tests.support.apps import build_app, client_for
 from server.tests.support.auth import bearer_headers
@@ -213,3 +215,25 @@ async def test_without_a_provider_promotion_says_how_to_configure_one(
     assert refused.status_code == 503
     assert "APP_LLM__PROVIDERS" in refused.json()["detail"]
     assert (await client.get("/api/v1/prompts/traffic")).json()["champion"] is None
+
+
+async def test_a_champion_without_a_report_on_this_set_is_evaluated_and_keeps_it(
+    api: httpx.AsyncClient,
+    db_session: AsyncSession,
+    fake_openai: FakeOpenAI,
+    eval_set: EvalSet,
+) -> None:
+    good, same = await register(api, GOOD), await register(api, WORSE)
+    champion = await prompts.require_version(db_session, good)  # e.g. measured on an old set
+    await prompts.move_alias(
+        db_session, "champion", champion, action=AliasAction.set, actor="pytest", reason="seed"
+    )
+    fake_openai.script("good", *scripted_drafts(eval_set.examples))
+    fake_openai.script("worse", *scripted_drafts(eval_set.examples))
+    promoted = await promote(api, same)
+    assert promoted.status_code == 200, promoted.text
+    assert len(fake_openai.received("good")) == 2 * len(eval_set.examples)
+    kept = (await api.get(f"/api/v1/prompts/versions/{good}")).json()["eval_report"]
+    assert kept["eval_set_digest"] == eval_set.digest()
+    assert kept["prompt_label"] == f"v{good}"
+    assert "gate" not in kept  # measured as the champion, not gated
