@@ -14,7 +14,6 @@ from server.routes.deps import EvalDrafterDep, ModelsReader, ModelsWriter, Sessi
 from server.schemas.models import AliasName, AliasUpdate, AuditEvent, Rollback
 from server.schemas.problem import problem_responses
 from server.schemas.prompts import (
-    GateCheck,
     PromptAliasMove,
     PromptCanaryIn,
     PromptCanaryOut,
@@ -22,6 +21,7 @@ from server.schemas.prompts import (
     PromptVersionIn,
     PromptVersionSummary,
 )
+from server.schemas.training import GateResultOut
 from server.services.assistant import prompt_promotion, prompts
 from server.services.registry import CHAMPION
 
@@ -104,7 +104,7 @@ async def set_alias(
     settings: SettingsDep,
     drafter: EvalDrafterDep,
 ) -> PromptAliasMove:
-    checks: list[GateCheck] = []
+    checks: list[GateResultOut] = []
     if alias == CHAMPION:
         previous, verdict = await prompt_promotion.promote_champion(
             session,
@@ -115,7 +115,7 @@ async def set_alias(
             reason=body.reason,
         )
         if verdict is not None:
-            checks = [GateCheck(**result.model_dump()) for result in verdict.results]
+            checks = [GateResultOut(**result.model_dump()) for result in verdict.results]
     else:
         previous = await prompts.set_challenger(
             session, body.version, actor=principal.user_id, reason=body.reason

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.core.text import SafeText
 from server.schemas.base import RequestModel
+from server.schemas.training import GateResultOut
 
 SPEC_EXAMPLE: dict[str, Any] = {
     "system_prompt": "You draft replies for a customer-support agent...",
@@ -57,19 +58,11 @@ class PromptVersionDetail(PromptVersionSummary):
     )
 
 
-class GateCheck(BaseModel):
-    name: str = Field(examples=["citation"])
-    passed: bool
-    value: float | None = Field(description="The candidate's score minus the champion's.")
-    threshold: float
-    message: str
-
-
 class PromptAliasMove(BaseModel):
     alias: str
     version: int
     previous_version: int | None
-    gate: list[GateCheck] = Field(
+    gate: list[GateResultOut] = Field(
         default_factory=list, description="The evaluation gate's checks (champion moves)."
     )
 

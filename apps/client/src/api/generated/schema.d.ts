@@ -1171,25 +1171,6 @@ export interface components {
              */
             label: string;
         };
-        /** GateCheck */
-        GateCheck: {
-            /** Message */
-            message: string;
-            /**
-             * Name
-             * @example citation
-             */
-            name: string;
-            /** Passed */
-            passed: boolean;
-            /** Threshold */
-            threshold: number;
-            /**
-             * Value
-             * @description The candidate's score minus the champion's.
-             */
-            value: number | null;
-        };
         /** GateResultOut */
         GateResultOut: {
             /** Message */
@@ -1455,7 +1436,7 @@ export interface components {
              * Gate
              * @description The evaluation gate's checks (champion moves).
              */
-            gate?: components["schemas"]["GateCheck"][];
+            gate?: components["schemas"]["GateResultOut"][];
             /** Previous Version */
             previous_version: number | null;
             /** Version */
