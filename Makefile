@@ -33,6 +33,10 @@ dev: install ## API on http://127.0.0.1:8000, a worker and beat; SQLite, no Redi
 train: install migrate ## Train, gate and register a version; promote it when it passes
 	$(RUN) python -m server train --promote $(if $(data),--data $(abspath $(data)),)
 
+.PHONY: eval
+eval: install migrate ## Evaluate a prompt version (version=N; default the champion) with the configured LLM provider; writes reports/eval.md and eval.json
+	$(RUN) python -m server eval --out-dir ../../reports $(if $(version),--version $(version),)
+
 .PHONY: superuser
 superuser: install migrate ## Create a superuser: make superuser email=you@example.com (asks the password)
 	@test -n "$(email)" || { echo 'usage: make superuser email=you@example.com'; exit 2; }

@@ -38,6 +38,7 @@ from server.routes import (
     models,
     monitoring,
     predictions,
+    prompts,
     traffic,
     training,
     users,
@@ -55,6 +56,10 @@ OPENAPI_TAGS = [
     {"name": "predictions", "description": "Triage tickets now, and say when it was wrong."},
     {"name": "jobs", "description": "Batch jobs: many tickets, scored in the background."},
     {"name": "models", "description": "Model registry: versions, aliases, rollback, audit."},
+    {
+        "name": "prompts",
+        "description": "Prompt versions of the reply assistant: aliases, evaluation gate, canary.",
+    },
     {"name": "training", "description": "Training runs on the worker's training queue."},
     {"name": "monitoring", "description": "Drift, quality and calibration of served versions."},
     {"name": "auth", "description": "Sign in (OAuth2 password flow), refresh, sign out."},
@@ -183,6 +188,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(users.router)
     app.include_router(api_keys.router)
     app.include_router(articles.router)
+    app.include_router(prompts.router)
     _document_schemas(app, JobCreate)
     return app
 

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     from server.cli.models import add_parser as add_models_parser
 
     add_models_parser(commands)
+    from server.cli.prompts import add_parser as add_prompts_parser
+
+    add_prompts_parser(commands)
     commands.add_parser(
         "seed-articles", help="add the generated knowledge-base articles that are missing"
     )
@@ -94,6 +97,12 @@ def _models(settings: Settings, args: argparse.Namespace) -> int:
     return run_models(settings, args)
 
 
+def _prompts(settings: Settings, args: argparse.Namespace) -> int:
+    from server.cli.prompts import run_prompts
+
+    return run_prompts(settings, args)
+
+
 def _seed_articles(settings: Settings, _args: argparse.Namespace) -> int:
     from server.cli.articles import run_seed_articles
 
@@ -110,6 +119,8 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
 _TOOLS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "train": _train,
     "models": _models,
+    "prompts": _prompts,
+    "eval": _prompts,
     "seed-articles": _seed_articles,
     "create-user": _create_user,
 }

@@ -28,6 +28,7 @@ from pydantic_settings import (
 )
 
 from server.config.base import SERVER_DIR, CsvList, Environment
+from server.config.evaluation import PromptEvalConfig
 from server.config.llm import LLMConfig, ProviderConfig
 from server.config.model import ModelSettings
 from server.config.monitoring import DriftConfig, MonitoringSettings, QualityConfig
@@ -55,6 +56,7 @@ __all__ = [
     "Environment",
     "GateConfig",
     "LLMConfig",
+    "PromptEvalConfig",
     "ProviderConfig",
     "QualityConfig",
     "Settings",

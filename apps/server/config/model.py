@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 
 from server.config.base import SERVER_DIR
+from server.config.evaluation import PromptEvalConfig
 from server.config.llm import LLMConfig
 from server.config.training import GateConfig, TrainingConfig
 
@@ -89,4 +90,9 @@ class ModelSettings(BaseModel):
     llm: LLMConfig = Field(
         default_factory=LLMConfig,
         description="Providers of the reply assistant and the limits of each call (`APP_LLM__*`).",
+    )
+    prompt_eval: PromptEvalConfig = Field(
+        default_factory=PromptEvalConfig,
+        description="The offline evaluation of prompt versions and the gate of their "
+        "promotion (`APP_PROMPT_EVAL__*`).",
     )

@@ -5,6 +5,12 @@ from server.database.auth_models import ApiKey, RefreshToken, User
 from server.database.base import Base
 from server.database.job_models import BatchJob, BatchJobChunk, JobStatus
 from server.database.monitoring_models import DriftRecord, QualityRecord, RetrainTrigger
+from server.database.prompt_models import (
+    PromptAlias,
+    PromptAliasEvent,
+    PromptTraffic,
+    PromptVersion,
+)
 from server.database.registry_models import (
     AliasAction,
     AliasEvent,
@@ -31,6 +37,10 @@ __all__ = [
     "ModelAlias",
     "ModelVersion",
     "Prediction",
+    "PromptAlias",
+    "PromptAliasEvent",
+    "PromptTraffic",
+    "PromptVersion",
     "QualityRecord",
     "RefreshToken",
     "RetrainTrigger",

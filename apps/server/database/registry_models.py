@@ -34,7 +34,8 @@ class RunStatus(enum.StrEnum):
     failed = "failed"
 
 
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+def enum_column(cls: type[enum.StrEnum], name: str) -> Enum:
+    """An enum column as VARCHAR plus a CHECK constraint."""
     # VARCHAR plus a CHECK constraint: portable, and adding a value is a plain migration.
     return Enum(
         cls,
@@ -66,7 +67,7 @@ class ModelVersion(Base):
     model_id: Mapped[int] = mapped_column(ForeignKey("ml_models.id", ondelete="CASCADE"))
     version: Mapped[int]
     status: Mapped[VersionStatus] = mapped_column(
-        _enum(VersionStatus, "version_status"), default=VersionStatus.candidate
+        enum_column(VersionStatus, "version_status"), default=VersionStatus.candidate
     )
     artifact_uri: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64), doc="Digest of the artifact's manifest.")
@@ -100,7 +101,7 @@ class AliasEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("ml_models.id", ondelete="CASCADE"))
     alias: Mapped[str] = mapped_column(String(50))
-    action: Mapped[AliasAction] = mapped_column(_enum(AliasAction, "alias_action"))
+    action: Mapped[AliasAction] = mapped_column(enum_column(AliasAction, "alias_action"))
     from_version: Mapped[int | None]
     to_version: Mapped[int | None]
     actor: Mapped[str] = mapped_column(String(100))
@@ -115,7 +116,7 @@ class TrainingRun(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     model_name: Mapped[str] = mapped_column(String(100))
     status: Mapped[RunStatus] = mapped_column(
-        _enum(RunStatus, "run_status"), default=RunStatus.queued
+        enum_column(RunStatus, "run_status"), default=RunStatus.queued
     )
     progress: Mapped[float] = mapped_column(default=0.0)
     attempts: Mapped[int] = mapped_column(default=0, doc="Deliveries to a worker so far.")

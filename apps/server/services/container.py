@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from celery import Celery
 from fastapi import FastAPI
 
+from server.agents.llm.drafting import Drafter
 from server.config import Settings
 from server.core.broadcast import Broadcast
 from server.core.lifecycle import Lifecycle
@@ -47,6 +48,8 @@ class AppServices:
     authenticator: Authenticator
     sessions: SessionService
     models: ModelGateway
+    eval_drafter: Drafter | None = None
+    """Drafts the evaluation set when a prompt version is promoted; None: no provider."""
 
     @classmethod
     def build(cls, settings: Settings, database: Database | None = None) -> "AppServices":

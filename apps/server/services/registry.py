@@ -8,7 +8,7 @@ that log to find the version the alias held before its last move.
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -143,8 +143,19 @@ async def set_alias(
     )
 
 
-def _holders(history: Sequence[AliasEvent]) -> list[int]:
-    """The stack of versions an alias has held: a set pushes, a rollback pops."""
+class AliasMoveRecord(Protocol):
+    """One audited move of an alias (of a model's or a prompt's)."""
+
+    @property
+    def action(self) -> AliasAction: ...
+
+    @property
+    def to_version(self) -> int | None: ...
+
+
+def alias_holders(history: Sequence[AliasMoveRecord]) -> list[int]:
+    """The stack of versions an alias has held: a set pushes, a rollback pops. The version
+    a rollback goes back to is the one under the top."""
     stack: list[int] = []
     for event in history:
         if event.action is AliasAction.set and event.to_version is not None:
@@ -159,7 +170,7 @@ async def rollback_alias(
 ) -> tuple[int, int]:
     """Move `alias` back to the version it held before its last move: (from, to)."""
     model = await require_model(session, model_name)
-    stack = _holders(await repo.alias_history(session, model, alias))
+    stack = alias_holders(await repo.alias_history(session, model, alias))
     if len(stack) < 2:
         raise ConflictError(f"'{alias}' of '{model_name}' has no previous version to go back to.")
     current, previous = stack[-1], stack[-2]

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
