@@ -14,6 +14,7 @@ import { newIdempotencyKey } from '../lib/idempotency';
 import { JsonLinesError, parseJobLines } from '../lib/jsonLines';
 import { TableScroll } from '../components/TableScroll';
 import { Progress, jobShare } from '../components/Progress';
+import { Pager } from '../components/Pager';
 
 export const JOBS_PAGE_SIZE = 20;
 export const JOBS_POLL_MS = 2000;
@@ -207,33 +208,7 @@ function JobList() {
           </table>
         </TableScroll>
       ) : null}
-      {pages > 1 ? (
-        <nav aria-label="Job pages" className="button-row">
-          <button
-            type="button"
-            className="secondary"
-            disabled={page === 0}
-            onClick={() => {
-              setPage((p) => p - 1);
-            }}
-          >
-            Previous
-          </button>
-          <span>
-            Page {page + 1} of {pages}
-          </span>
-          <button
-            type="button"
-            className="secondary"
-            disabled={page + 1 >= pages}
-            onClick={() => {
-              setPage((p) => p + 1);
-            }}
-          >
-            Next
-          </button>
-        </nav>
-      ) : null}
+      <Pager page={page} pages={pages} label="Job pages" onPage={setPage} />
     </section>
   );
 }
