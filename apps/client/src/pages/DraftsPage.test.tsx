@@ -23,6 +23,17 @@ async function submitTicket(ui: ReturnType<typeof renderApp>['user']) {
   await ui.click(screen.getByRole('button', { name: 'Draft reply' }));
 }
 
+/** The page at /drafts, a ticket sent, and the stream that answers it (still open). */
+async function startDraft() {
+  const api = mockFetch();
+  setUp(api);
+  const stream = eventStream();
+  api.on('POST', DRAFTS, () => stream.response());
+  const { user: ui } = renderApp('/drafts');
+  await submitTicket(ui);
+  return { api, stream, ui };
+}
+
 /** The model's answer, cut into tokens the way a provider streams them. */
 const ANSWER_TOKENS = [
   '{"category": "bil',
@@ -128,12 +139,7 @@ describe('Draft a reply page', () => {
   });
 
   it('shows an error event with its detail and settles the running step', async () => {
-    const api = mockFetch();
-    setUp(api);
-    const stream = eventStream();
-    api.on('POST', DRAFTS, () => stream.response());
-    const { user: ui } = renderApp('/drafts');
-    await submitTicket(ui);
+    const { stream } = await startDraft();
     stream.send(sseEvent('tool_started', { step: 1, name: 'search_articles', arguments: {} }));
     stream.send(
       sseEvent('error', {
@@ -181,12 +187,7 @@ describe('Draft a reply page', () => {
   });
 
   it('cancels the stream', async () => {
-    const api = mockFetch();
-    setUp(api);
-    const stream = eventStream();
-    api.on('POST', DRAFTS, () => stream.response());
-    const { user: ui } = renderApp('/drafts');
-    await submitTicket(ui);
+    const { stream, ui } = await startDraft();
     stream.send(sseEvent('token', { text: '{"reply": "Hel' }));
     expect(await screen.findByText('Hel')).toBeInTheDocument();
     await ui.click(screen.getByRole('button', { name: 'Cancel' }));
@@ -198,12 +199,7 @@ describe('Draft a reply page', () => {
   });
 
   it('says so when the stream ends before the draft is done', async () => {
-    const api = mockFetch();
-    setUp(api);
-    const stream = eventStream();
-    api.on('POST', DRAFTS, () => stream.response());
-    const { user: ui } = renderApp('/drafts');
-    await submitTicket(ui);
+    const { stream } = await startDraft();
     stream.send(sseEvent('token', { text: '{"reply": "Hel' }));
     stream.close();
     expect(await screen.findByRole('alert')).toHaveTextContent(
