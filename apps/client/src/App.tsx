@@ -3,6 +3,7 @@ import { Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth, RequireScope } from './auth/guards';
 import { Layout } from './components/Layout';
 import { ApiKeysPage } from './pages/ApiKeysPage';
+import { DraftsPage } from './pages/DraftsPage';
 import { JobsPage } from './pages/JobsPage';
 import { LoginPage } from './pages/LoginPage';
 import { ModelsPage } from './pages/ModelsPage';
@@ -15,6 +16,7 @@ import { NAV_ITEMS, type PagePath } from './routes';
 const PAGES: Record<PagePath, ReactElement> = {
   '/predict': <PredictPage />,
   '/jobs': <JobsPage />,
+  '/drafts': <DraftsPage />,
   '/models': <ModelsPage />,
   '/monitoring': <MonitoringPage />,
   '/api-keys': <ApiKeysPage />,

@@ -12,6 +12,7 @@ export interface NavItem {
 export const NAV_ITEMS = [
   { path: '/predict', label: 'Predict', scope: 'predict' },
   { path: '/jobs', label: 'Jobs', scope: 'jobs' },
+  { path: '/drafts', label: 'Draft a reply', scope: 'drafts' },
   { path: '/models', label: 'Models', scope: 'models:read' },
   { path: '/monitoring', label: 'Monitoring', scope: 'monitoring:read' },
   { path: '/api-keys', label: 'API keys', scope: null },

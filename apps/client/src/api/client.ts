@@ -26,6 +26,8 @@ export interface RequestOptions {
   formData?: FormData;
   query?: Record<string, QueryValue>;
   headers?: Record<string, string>;
+  /** The `Accept` header; JSON or a problem by default (`text/event-stream` for a stream). */
+  accept?: string;
   /** False for the token endpoints themselves. */
   auth?: boolean;
   /** False where a 401 must not trigger a refresh (logout). */
@@ -72,7 +74,7 @@ export class ApiClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  /** For downloads: the successful Response itself (errors still become ApiError). */
+  /** For downloads and streams: the successful Response itself (errors still become ApiError). */
   async raw(path: string, options: RequestOptions = {}): Promise<Response> {
     return this.send(path, options);
   }
@@ -153,7 +155,7 @@ export class ApiClient {
 
   private async fetchOnce(path: string, options: RequestOptions, auth: boolean): Promise<Response> {
     const headers = new Headers(options.headers);
-    headers.set('Accept', 'application/json, application/problem+json');
+    headers.set('Accept', options.accept ?? 'application/json, application/problem+json');
     let body: BodyInit | undefined;
     if (options.json !== undefined) {
       headers.set('Content-Type', 'application/json');

@@ -1,6 +1,7 @@
 /** One typed function per endpoint. Pages call these through TanStack Query. */
 import { CSRF_HEADER, TRANSPORT_HEADER, readCsrfToken } from '../auth/sessionCookie';
 import type { ApiClient } from './client';
+import { DRAFT_PATHS, type DraftFeedbackIn, type DraftOut, type DraftPage } from './drafts';
 import { apiPath } from './paths';
 import type {
   Alias,
@@ -95,6 +96,21 @@ export function createEndpoints(api: ApiClient) {
       api.request<Job>(apiPath('/api/v1/jobs/{job_id}', { job_id: id }), { method: 'DELETE' }),
     jobResults: (id: string, format: ResultFormat) =>
       api.raw(apiPath('/api/v1/jobs/{job_id}/results', { job_id: id }), { query: { format } }),
+
+    // reply drafts (paths hand-written until the contract lists them: see ./drafts.ts)
+    /** Starts a draft; the Response is its event stream (read it with lib/sse). */
+    streamDraft: (ticket: string, signal: AbortSignal) =>
+      api.raw(DRAFT_PATHS.drafts, {
+        method: 'POST',
+        json: { ticket },
+        accept: 'text/event-stream',
+        signal,
+      }),
+    listDrafts: (limit: number, offset: number) =>
+      api.request<DraftPage>(DRAFT_PATHS.drafts, { query: { limit, offset } }),
+    getDraft: (id: string) => api.request<DraftOut>(DRAFT_PATHS.draft(id)),
+    draftFeedback: (id: string, body: DraftFeedbackIn) =>
+      api.request<DraftOut>(DRAFT_PATHS.feedback(id), { method: 'POST', json: body }),
 
     // models, aliases, traffic, training
     listModels: () => api.request<ModelSummary[]>(apiPath('/api/v1/models')),

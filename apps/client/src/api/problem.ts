@@ -49,7 +49,7 @@ export class ApiError extends Error {
 
 const LOCATION_ROOTS = new Set(['body', 'query', 'path', 'header']);
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -94,18 +94,10 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
     }
   }
   if (isRecord(body)) {
-    const title = typeof body.title === 'string' ? body.title : fallbackTitle;
-    const detail = typeof body.detail === 'string' ? body.detail : title;
-    return new ApiError({
-      status: typeof body.status === 'number' ? body.status : response.status,
-      title,
-      detail,
-      type: typeof body.type === 'string' ? body.type : undefined,
-      requestId:
-        typeof body.request_id === 'string'
-          ? body.request_id
-          : response.headers.get('X-Request-ID'),
-      fieldErrors: fieldErrorsOf(body.errors),
+    return errorFromProblem(body, {
+      status: response.status,
+      title: fallbackTitle,
+      requestId: response.headers.get('X-Request-ID'),
       retryAfterSeconds,
     });
   }
@@ -116,6 +108,32 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
     detail: `The server answered ${response.status} ${fallbackTitle}.`,
     requestId: response.headers.get('X-Request-ID'),
     retryAfterSeconds,
+  });
+}
+
+/**
+ * A problem details object as an ApiError: from an error response's body, or sent inside a
+ * stream (the drafts stream's `error` event); `fallback` fills what the object lacks.
+ */
+export function errorFromProblem(
+  body: Record<string, unknown>,
+  fallback: {
+    status: number;
+    title: string;
+    requestId?: string | null;
+    retryAfterSeconds?: number | null;
+  },
+): ApiError {
+  const title = typeof body.title === 'string' ? body.title : fallback.title;
+  const detail = typeof body.detail === 'string' ? body.detail : title;
+  return new ApiError({
+    status: typeof body.status === 'number' ? body.status : fallback.status,
+    title,
+    detail,
+    type: typeof body.type === 'string' ? body.type : undefined,
+    requestId: typeof body.request_id === 'string' ? body.request_id : (fallback.requestId ?? null),
+    fieldErrors: fieldErrorsOf(body.errors),
+    retryAfterSeconds: fallback.retryAfterSeconds ?? null,
   });
 }
 

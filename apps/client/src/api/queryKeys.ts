@@ -8,6 +8,11 @@ export const keys = {
     all: ['jobs'] as const,
     page: (offset: number) => ['jobs', { offset }] as const,
   },
+  drafts: {
+    all: ['drafts'] as const,
+    page: (offset: number) => ['drafts', 'page', { offset }] as const,
+    one: (id: string) => ['drafts', 'one', id] as const,
+  },
   apiKeys: { all: ['api-keys'] as const },
   models: {
     all: ['models'] as const,

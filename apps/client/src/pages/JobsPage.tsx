@@ -1,5 +1,5 @@
 import { keys } from '../api/queryKeys';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type SubmitEvent } from 'react';
 import { useApi } from '../api/ApiContext';
 import type { ResultFormat } from '../api/endpoints';
@@ -7,13 +7,14 @@ import { ApiError } from '../api/problem';
 import type { Job } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Page } from '../components/Page';
-import { Loading, StatusBadge, Success } from '../components/Status';
+import { StatusBadge, Success } from '../components/Status';
 import { saveBlob } from '../lib/download';
 import { dateTime, shortId } from '../lib/format';
 import { newIdempotencyKey } from '../lib/idempotency';
 import { JsonLinesError, parseJobLines } from '../lib/jsonLines';
-import { TableScroll } from '../components/TableScroll';
 import { Progress, jobShare } from '../components/Progress';
+import { PagedTable } from '../components/PagedTable';
+import { usePagedQuery } from '../lib/usePagedQuery';
 
 export const JOBS_PAGE_SIZE = 20;
 export const JOBS_POLL_MS = 2000;
@@ -167,74 +168,29 @@ function CreateJob() {
 
 function JobList() {
   const api = useApi();
-  const [page, setPage] = useState(0);
-  const offset = page * JOBS_PAGE_SIZE;
-  const jobs = useQuery({
-    queryKey: keys.jobs.page(offset),
-    queryFn: () => api.listJobs(JOBS_PAGE_SIZE, offset),
+  const paged = usePagedQuery({
+    pageSize: JOBS_PAGE_SIZE,
+    queryKey: keys.jobs.page,
+    fetchPage: api.listJobs,
     // Poll only while something on screen can still change.
-    refetchInterval: (query) =>
-      query.state.data?.items.some((job) => ACTIVE.has(job.status)) ? JOBS_POLL_MS : false,
+    active: (job: Job) => ACTIVE.has(job.status),
+    pollMs: JOBS_POLL_MS,
   });
-  const total = jobs.data?.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / JOBS_PAGE_SIZE));
-
   return (
-    <section aria-labelledby="jobs-title" className="stack">
-      <h2 id="jobs-title">Your jobs</h2>
-      {jobs.isPending ? <Loading /> : null}
-      <ErrorNotice error={jobs.error} title="Could not load jobs" />
-      {jobs.data && jobs.data.items.length === 0 ? <p>No jobs yet.</p> : null}
-      {jobs.data && jobs.data.items.length > 0 ? (
-        <TableScroll label="Batch jobs">
-          <table>
-            <caption className="visually-hidden">Batch jobs, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Status</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Model</th>
-                <th scope="col">Created</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.data.items.map((job) => (
-                <JobRow key={job.id} job={job} />
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
-      ) : null}
-      {pages > 1 ? (
-        <nav aria-label="Job pages" className="button-row">
-          <button
-            type="button"
-            className="secondary"
-            disabled={page === 0}
-            onClick={() => {
-              setPage((p) => p - 1);
-            }}
-          >
-            Previous
-          </button>
-          <span>
-            Page {page + 1} of {pages}
-          </span>
-          <button
-            type="button"
-            className="secondary"
-            disabled={page + 1 >= pages}
-            onClick={() => {
-              setPage((p) => p + 1);
-            }}
-          >
-            Next
-          </button>
-        </nav>
-      ) : null}
-    </section>
+    <PagedTable
+      titleId="jobs-title"
+      title="Your jobs"
+      paged={paged}
+      texts={{
+        error: 'Could not load jobs',
+        empty: 'No jobs yet.',
+        table: 'Batch jobs',
+        caption: 'Batch jobs, newest first',
+        pages: 'Job pages',
+      }}
+      columns={['Job', 'Status', 'Progress', 'Model', 'Created', 'Actions']}
+      row={(job) => <JobRow key={job.id} job={job} />}
+    />
   );
 }
 

@@ -114,3 +114,39 @@ export function mockFetch() {
 }
 
 export type FetchMock = ReturnType<typeof mockFetch>;
+
+/** One server-sent event as the drafts stream writes it: a name and one-line JSON data. */
+export function sseEvent(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * A `text/event-stream` body the test writes into while the page reads it: `send` a piece
+ * of text (cut anywhere), `close` to end it; `cancelled` tells whether the reader let go.
+ */
+export function eventStream() {
+  const encoder = new TextEncoder();
+  let sink: ReadableStreamDefaultController<Uint8Array> | null = null;
+  let cancelled = false;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      sink = controller;
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  return {
+    response: () =>
+      new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } }),
+    send: (text: string) => {
+      sink?.enqueue(encoder.encode(text));
+    },
+    close: () => {
+      sink?.close();
+    },
+    get cancelled() {
+      return cancelled;
+    },
+  };
+}

@@ -18,7 +18,7 @@ import type {
   Calibration,
 } from '../../api/types';
 import { dateTime, percent } from '../../lib/format';
-import { TableScroll } from '../../components/TableScroll';
+import { DataTable as Table } from '../../components/DataTable';
 
 import { DistributionChart, DriftChart, ReliabilityChart } from '../../components/charts/lazy';
 import { formatInterval, formatNumber } from './format';
@@ -60,34 +60,6 @@ function Pair({ name, children }: { name: string; children: ReactNode }) {
       <dt>{name}</dt>
       <dd>{children}</dd>
     </>
-  );
-}
-
-function Table({
-  caption,
-  columns,
-  children,
-}: {
-  caption: string;
-  columns: string[];
-  children: ReactNode;
-}) {
-  return (
-    <TableScroll label={caption}>
-      <table>
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            {columns.map((column) => (
-              <th key={column} scope="col">
-                {column}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
-    </TableScroll>
   );
 }
 
