@@ -127,6 +127,10 @@ bench-dev: install ## Time make dev on a fresh clone of HEAD, then warm; writes 
 check-infra: ## Lint and validate Dockerfiles, compose, k8s, workflows, alert rules (offline)
 	bash scripts/check-infra.sh
 
+.PHONY: slo
+slo: install ## Regenerate the SLO recording and alert rules from ops/slo/slos.yml
+	$(SERVER)/.venv/bin/python scripts/slo_rules.py --write
+
 # --- client ---
 # The React console in apps/client (Node 20.19+ and npm). Run from the repository root.
 
