@@ -234,8 +234,21 @@ def test_sample_names_follow_each_family_type(samples: dict[str, str]) -> None:
 
 # --- the contract ---------------------------------------------------------------------------
 def test_rules_and_dashboards_exist() -> None:
-    assert {p.name for p in RULES} >= {"availability.yml", "http.yml", "workers.yml", "model.yml"}
-    assert {p.name for p in DASHBOARDS} >= {"service.json", "workers.json", "model.json"}
+    assert {p.name for p in RULES} >= {
+        "availability.yml",
+        "http.yml",
+        "workers.yml",
+        "model.yml",
+        "slo.yml",
+    }
+    assert {p.name for p in DASHBOARDS} >= {
+        "service.json",
+        "workers.json",
+        "model.json",
+        "slo.json",
+        "red.json",
+        "workers-use.json",
+    }
 
 
 @pytest.mark.parametrize("path", RULES + DASHBOARDS, ids=lambda p: p.name)
