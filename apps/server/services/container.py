@@ -19,7 +19,10 @@ from server.core.security.passwords import Passwords
 from server.core.security.revocation import RevocationBus, build_revocation_bus
 from server.core.security.tokens import TokenCodec
 from server.database.session import Database
+from server.services.assistant.composer import DraftComposer
+from server.services.assistant.drafts import DraftService
 from server.services.assistant.gateway import ModelGateway
+from server.services.assistant.prompt_source import BuiltinPrompt
 from server.services.authentication import Authenticator
 from server.services.health import ReadinessChecks, readiness_checks
 from server.services.predictions.service import PredictionService
@@ -47,6 +50,7 @@ class AppServices:
     authenticator: Authenticator
     sessions: SessionService
     models: ModelGateway
+    drafts: DraftService
 
     @classmethod
     def build(cls, settings: Settings, database: Database | None = None) -> "AppServices":
@@ -66,6 +70,16 @@ class AppServices:
         plan_changes = build_plan_bus(settings)
         lifecycle = Lifecycle()
         workers = WorkerPresence.from_settings(settings)  # one cached view, shared
+        predictions = PredictionService(
+            settings,
+            database,
+            celery,
+            create_result_waiter(settings, poll_s=settings.result_poll_s),
+            plan_changes,
+            workers=workers,
+        )
+        models = ModelGateway(settings.llm)
+        composer = DraftComposer(settings.llm, models, database, predictions)
         return cls(
             settings=settings,
             database=database,
@@ -73,14 +87,7 @@ class AppServices:
             lifecycle=lifecycle,
             workers=workers,
             readiness=readiness_checks(settings, database, lifecycle, workers),
-            predictions=PredictionService(
-                settings,
-                database,
-                celery,
-                create_result_waiter(settings, poll_s=settings.result_poll_s),
-                plan_changes,
-                workers=workers,
-            ),
+            predictions=predictions,
             passwords=passwords,
             rate_limiter=rate_limiter,
             login_guard=LoginGuard(
@@ -97,7 +104,9 @@ class AppServices:
             plan_changes=plan_changes,
             authenticator=Authenticator(settings, database, codec, rate_limiter, revocations),
             sessions=SessionService(settings, database, passwords, codec, revocations),
-            models=ModelGateway(settings.llm),
+            models=models,
+            # The prompt registry replaces `BuiltinPrompt` once prompt versions exist.
+            drafts=DraftService(database, models, composer, BuiltinPrompt()),
         )
 
     async def aclose(self) -> None:
