@@ -43,5 +43,7 @@ def repeats_instructions(text: str, instructions: str) -> bool:
     said = _normalized(text)
     return any(
         len(sentence) >= MIN_LEAK_CHARS and sentence in said
-        for sentence in map(_normalized, _SENTENCE_END.split(instructions))
+        for sentence in (
+            _normalized(part).rstrip(".!?") for part in _SENTENCE_END.split(instructions)
+        )
     )

@@ -8,7 +8,7 @@ tokens so far): never half-written, also when the client goes away mid-run.
 """
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -91,14 +91,15 @@ class DraftService:
     ) -> None:
         self._database = database
         self._gateway = gateway
-        self._composer = composer
+        # Public: the evaluations' `Drafter` is `composer.drafter(service.composer)`.
+        self.composer = composer
         self.prompts = prompts
 
     async def start(self, owner: str, ticket: str, request_id: str | None) -> StartedDraft:
         """Refuse (503 assistant off, 429 budget spent) or store the draft as `running`."""
         self._gateway.require_configured()
         async with self._database.session() as session:
-            left = await tokens_left(session, self._composer.config, owner)
+            left = await tokens_left(session, self.composer.config, owner)
             label, spec = await self.prompts.pick(session, owner)
             redacted, redaction = redact(ticket)
             draft = await repo.add_draft(
@@ -116,17 +117,17 @@ class DraftService:
             await session.commit()
         log.info("draft.started", draft_id=str(draft.id), prompt_version=label)
         context = DraftContext(owner, redacted, draft_id=draft.id, request_id=request_id)
-        max_tokens = min(left, self._composer.config.draft_max_tokens)
+        max_tokens = min(left, self.composer.config.draft_max_tokens)
         return StartedDraft(draft.id, label, spec, context, max_tokens)
 
-    async def run(self, started: StartedDraft) -> AsyncIterator[DraftEvent]:
+    async def run(self, started: StartedDraft) -> AsyncGenerator[DraftEvent, None]:
         """The run's events, then `DraftDone`; a failure is stored, then raised as a
         problem (`AppError`) naming the draft."""
         meter = DraftMeter(started.label, [])
         composed: ComposedDraft | None = None
         try:
             with agent_span(started.label):
-                async for event in self._composer.compose(
+                async for event in self.composer.compose(
                     started.spec, started.label, started.context, meter, started.max_tokens
                 ):
                     if isinstance(event, ComposedDraft):
