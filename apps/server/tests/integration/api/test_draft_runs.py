@@ -1,7 +1,7 @@
 """A draft's run beyond the HTTP answer: its spans and metrics, the end of a run whose
 client went away, and the same run as the evaluations' `Drafter`."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -10,34 +10,18 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import REGISTRY
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.agents.llm.drafting import BUILTIN_PROMPT
 from server.services.assistant import telemetry
 from server.services.assistant.composer import StepStarted, drafter
 from server.services.container import services_of
-from server.tests.support.apps import build_app, client_for
 from server.tests.support.auth import ADMIN_ID
-from server.tests.support.databases import ProvisionedDatabase
-from server.tests.support.drafting import PROVIDER, answer_step, tool_step, with_provider
+from server.tests.support.drafting import PROVIDER, answer_step, tool_step
 from server.tests.support.fake_llm import FakeOpenAI
 
 URL = "/api/v1/drafts"
 TICKET = "My parcel never arrived."
 SEARCH = ("search_articles", {"query": "parcel"})
-
-
-@pytest.fixture
-def drafting_app(
-    test_database: ProvisionedDatabase, db_connection: AsyncConnection, fake_openai: FakeOpenAI
-) -> FastAPI:
-    return build_app(with_provider(test_database.settings, fake_openai), db_connection)
-
-
-@pytest.fixture
-async def drafting(drafting_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(drafting_app) as client:
-        yield client
 
 
 @pytest.fixture

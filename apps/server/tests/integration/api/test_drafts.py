@@ -1,7 +1,6 @@
 """Reply drafts end to end against the fake provider process, on each database: tools,
 storage, streaming, ownership, feedback, the budget and the assistant switched off."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -36,19 +35,18 @@ STREAM = {"Accept": "text/event-stream"}
 
 
 @pytest.fixture
-def drafting_app(
-    test_database: ProvisionedDatabase, db_connection: AsyncConnection, fake_openai: FakeOpenAI
-) -> FastAPI:
-    """The app on the parametrized database, its provider the fake one."""
-    return build_app(with_provider(test_database.settings, fake_openai), db_connection)
+async def parcel_article(drafting: httpx.AsyncClient) -> None:
+    """One article for the searches to find."""
+    assert (await drafting.post("/api/v1/articles", json=PARCEL)).status_code == 201
 
 
-@pytest.fixture
-async def drafting(drafting_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An administrator's client of `drafting_app`, with one article to find."""
-    async with client_for(drafting_app) as client:
-        assert (await client.post("/api/v1/articles", json=PARCEL)).status_code == 201
-        yield client
+async def two_users(client: httpx.AsyncClient) -> tuple[dict[str, str], dict[str, str]]:
+    """Credentials of Ann and Bob, two users holding the drafts scope."""
+    headers = []
+    for email in ("ann@example.com", "bob@example.com"):
+        await create_user(client, email)
+        headers.append(await bearer_for(client, email))
+    return headers[0], headers[1]
 
 
 async def draft(client: httpx.AsyncClient, ticket: str = TICKET, **kwargs: Any) -> dict[str, Any]:
@@ -58,6 +56,7 @@ async def draft(client: httpx.AsyncClient, ticket: str = TICKET, **kwargs: Any) 
     return body
 
 
+@pytest.mark.usefixtures("parcel_article")
 async def test_a_draft_calls_its_tools_cites_what_it_found_and_is_stored(
     drafting: httpx.AsyncClient, fake_openai: FakeOpenAI
 ) -> None:
@@ -105,10 +104,7 @@ async def test_a_draft_calls_its_tools_cites_what_it_found_and_is_stored(
 async def test_earlier_tickets_are_the_callers_own(
     drafting: httpx.AsyncClient, fake_openai: FakeOpenAI
 ) -> None:
-    await create_user(drafting, "ann@example.com")
-    await create_user(drafting, "bob@example.com")
-    ann = await bearer_for(drafting, "ann@example.com")
-    bob = await bearer_for(drafting, "bob@example.com")
+    ann, bob = await two_users(drafting)
     fake_openai.script(PROVIDER, answer_step())
     await draft(drafting, "Ann's first ticket, write to ann@example.com", headers=ann)
     fake_openai.script(PROVIDER, tool_step(("earlier_tickets", {})), answer_step())
@@ -120,6 +116,7 @@ async def test_earlier_tickets_are_the_callers_own(
     assert [item["ticket"] for item in history] == ["Ann's first ticket, write to [EMAIL]"]
 
 
+@pytest.mark.usefixtures("parcel_article")
 async def test_the_stream_sends_the_draft_tools_tokens_and_the_stored_draft_in_order(
     drafting: httpx.AsyncClient, fake_openai: FakeOpenAI
 ) -> None:
@@ -224,10 +221,7 @@ async def test_feedback_is_for_completed_drafts_and_an_edit_needs_its_text(
 async def test_a_draft_is_its_owners_and_an_administrators_only(
     drafting: httpx.AsyncClient, fake_openai: FakeOpenAI
 ) -> None:
-    await create_user(drafting, "ann@example.com")
-    await create_user(drafting, "bob@example.com")
-    ann = await bearer_for(drafting, "ann@example.com")
-    bob = await bearer_for(drafting, "bob@example.com")
+    ann, bob = await two_users(drafting)
     fake_openai.script(PROVIDER, answer_step())
     mine = await draft(drafting, headers=ann)
     url = f"{URL}/{mine['id']}"
