@@ -2,11 +2,11 @@
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, JsonValue, model_validator
+from pydantic import BaseModel, Field, JsonValue
 
-from server.core.text import FILLED_NO_NUL, NO_NUL
+from server.core.text import FILLED_NO_NUL
 from server.schemas.base import RequestModel
 
 DraftStatus = Literal["running", "completed", "failed"]
@@ -23,21 +23,22 @@ class DraftCreate(RequestModel):
     )
 
 
-class FeedbackIn(RequestModel):
-    verdict: Verdict
-    edited_reply: str | None = Field(
-        None,
+class FeedbackVerdict(RequestModel):
+    verdict: Literal["accepted", "rejected"]
+
+
+class FeedbackEdit(RequestModel):
+    verdict: Literal["edited"]
+    edited_reply: str = Field(
         min_length=1,
         max_length=8000,
-        pattern=NO_NUL,
-        description="The reply as the agent sent it; required when (and only when) edited.",
+        pattern=FILLED_NO_NUL,
+        description="The reply as the agent sent it.",
     )
 
-    @model_validator(mode="after")
-    def _edited_iff_text(self) -> Self:
-        if (self.verdict == "edited") != (self.edited_reply is not None):
-            raise ValueError("edited_reply is required when the verdict is edited, and only then")
-        return self
+
+FeedbackIn = FeedbackVerdict | FeedbackEdit
+"""A verdict; `edited_reply` comes with `edited`, and only with it (the contract says so)."""
 
 
 class CitedArticle(BaseModel):

@@ -1177,18 +1177,18 @@ export interface components {
             /** Window Size */
             window_size: number;
         };
-        /** FeedbackIn */
-        FeedbackIn: {
+        /** FeedbackEdit */
+        FeedbackEdit: {
             /**
              * Edited Reply
-             * @description The reply as the agent sent it; required when (and only when) edited.
+             * @description The reply as the agent sent it.
              */
-            edited_reply?: string | null;
+            edited_reply: string;
             /**
              * Verdict
-             * @enum {string}
+             * @constant
              */
-            verdict: "accepted" | "edited" | "rejected";
+            verdict: "edited";
         };
         /** FeedbackQualityOut */
         FeedbackQualityOut: {
@@ -1208,6 +1208,14 @@ export interface components {
              * @example refund
              */
             label: string;
+        };
+        /** FeedbackVerdict */
+        FeedbackVerdict: {
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "accepted" | "rejected";
         };
         /** GateResultOut */
         GateResultOut: {
@@ -3885,7 +3893,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FeedbackIn"];
+                "application/json": components["schemas"]["FeedbackVerdict"] | components["schemas"]["FeedbackEdit"];
             };
         };
         responses: {
