@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from server.core.errors import AppError, problem_body
 from server.routes import API_V1
 from server.routes.deps import Drafter, DraftServiceDep, PageDep, SessionDep
-from server.schemas.drafts import DraftCreate, DraftOut, DraftPage, FeedbackIn
+from server.schemas.drafts import DraftCreate, DraftFeedbackIn, DraftOut, DraftPage
 from server.schemas.problem import problem_responses
 from server.services.assistant import drafts
 from server.services.assistant.composer import StepFinished, StepStarted
@@ -123,6 +123,6 @@ async def get_draft(draft_id: uuid.UUID, session: SessionDep, principal: Drafter
     responses=problem_responses(404, 409, 422),
 )
 async def give_feedback(
-    draft_id: uuid.UUID, body: FeedbackIn, session: SessionDep, principal: Drafter
+    draft_id: uuid.UUID, body: DraftFeedbackIn, session: SessionDep, principal: Drafter
 ) -> DraftOut:
     return await drafts.give_feedback(session, draft_id, principal, body)

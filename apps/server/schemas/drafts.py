@@ -23,11 +23,11 @@ class DraftCreate(RequestModel):
     )
 
 
-class FeedbackVerdict(RequestModel):
+class DraftVerdict(RequestModel):
     verdict: Literal["accepted", "rejected"]
 
 
-class FeedbackEdit(RequestModel):
+class DraftEdit(RequestModel):
     verdict: Literal["edited"]
     edited_reply: str = Field(
         min_length=1,
@@ -37,7 +37,7 @@ class FeedbackEdit(RequestModel):
     )
 
 
-FeedbackIn = FeedbackVerdict | FeedbackEdit
+DraftFeedbackIn = DraftVerdict | DraftEdit
 """A verdict; `edited_reply` comes with `edited`, and only with it (the contract says so)."""
 
 
@@ -56,7 +56,7 @@ class DraftStep(BaseModel):
     duration_ms: float
 
 
-class FeedbackOut(BaseModel):
+class DraftFeedbackOut(BaseModel):
     verdict: Verdict
     edited_reply: str | None
     at: datetime
@@ -78,7 +78,7 @@ class DraftOut(BaseModel):
     cost: float
     steps: list[DraftStep]
     error: str | None
-    feedback: FeedbackOut | None
+    feedback: DraftFeedbackOut | None
     created_at: datetime
     completed_at: datetime | None
 

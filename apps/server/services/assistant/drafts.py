@@ -27,7 +27,7 @@ from server.core.security.principal import Principal
 from server.database import draft_repository as repo
 from server.database.draft_models import Draft, DraftStatus
 from server.database.session import Database
-from server.schemas.drafts import DraftOut, DraftPage, FeedbackEdit, FeedbackIn
+from server.schemas.drafts import DraftEdit, DraftFeedbackIn, DraftOut, DraftPage
 from server.services.assistant.budget import tokens_left
 from server.services.assistant.composer import (
     ComposedDraft,
@@ -217,14 +217,14 @@ async def drafts_page(
 
 
 async def give_feedback(
-    session: AsyncSession, draft_id: uuid.UUID, principal: Principal, body: FeedbackIn
+    session: AsyncSession, draft_id: uuid.UUID, principal: Principal, body: DraftFeedbackIn
 ) -> DraftOut:
     """Record the agent's verdict on a completed draft (a later verdict replaces it)."""
     draft = await _visible(session, draft_id, principal)
     if draft.status is not DraftStatus.completed:
         raise ConflictError(f"The draft is {draft.status.value}: only a completed one is judged.")
     draft.feedback_verdict = body.verdict
-    draft.feedback_reply = body.edited_reply if isinstance(body, FeedbackEdit) else None
+    draft.feedback_reply = body.edited_reply if isinstance(body, DraftEdit) else None
     draft.feedback_at = datetime.now(UTC)
     await session.commit()
     log.info("draft.feedback", draft_id=str(draft.id), verdict=body.verdict)

@@ -4,7 +4,7 @@ from typing import Any
 
 from server.agents.llm.pii import Redaction
 from server.database.draft_models import Draft
-from server.schemas.drafts import DraftOut, FeedbackOut
+from server.schemas.drafts import DraftFeedbackOut, DraftOut
 
 
 def draft_out(draft: Draft, viewer: str) -> DraftOut:
@@ -17,7 +17,7 @@ def draft_out(draft: Draft, viewer: str) -> DraftOut:
 
     feedback: Any = None
     if draft.feedback_verdict is not None and draft.feedback_at is not None:
-        feedback = FeedbackOut.model_validate(
+        feedback = DraftFeedbackOut.model_validate(
             {
                 "verdict": draft.feedback_verdict,
                 "edited_reply": draft.feedback_reply,

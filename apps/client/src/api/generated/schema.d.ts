@@ -970,6 +970,34 @@ export interface components {
              */
             ticket: string;
         };
+        /** DraftEdit */
+        DraftEdit: {
+            /**
+             * Edited Reply
+             * @description The reply as the agent sent it.
+             */
+            edited_reply: string;
+            /**
+             * Verdict
+             * @constant
+             */
+            verdict: "edited";
+        };
+        /** DraftFeedbackOut */
+        DraftFeedbackOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Edited Reply */
+            edited_reply: string | null;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "accepted" | "edited" | "rejected";
+        };
         /** DraftOut */
         DraftOut: {
             /** Category */
@@ -989,7 +1017,7 @@ export interface components {
             created_at: string;
             /** Error */
             error: string | null;
-            feedback: components["schemas"]["server__schemas__drafts__FeedbackOut"] | null;
+            feedback: components["schemas"]["DraftFeedbackOut"] | null;
             /**
              * Id
              * Format: uuid
@@ -1050,6 +1078,14 @@ export interface components {
             /** Name */
             name: string;
             result: components["schemas"]["JsonValue"];
+        };
+        /** DraftVerdict */
+        DraftVerdict: {
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "accepted" | "rejected";
         };
         /** DriftBinOut */
         DriftBinOut: {
@@ -1177,18 +1213,24 @@ export interface components {
             /** Window Size */
             window_size: number;
         };
-        /** FeedbackEdit */
-        FeedbackEdit: {
+        /** FeedbackOut */
+        FeedbackOut: {
+            /** Correct */
+            correct: boolean;
+            /** Label */
+            label: string;
+            /** Predicted Label */
+            predicted_label: string;
             /**
-             * Edited Reply
-             * @description The reply as the agent sent it.
+             * Prediction Id
+             * Format: uuid
              */
-            edited_reply: string;
+            prediction_id: string;
             /**
-             * Verdict
-             * @constant
+             * Recorded At
+             * Format: date-time
              */
-            verdict: "edited";
+            recorded_at: string;
         };
         /** FeedbackQualityOut */
         FeedbackQualityOut: {
@@ -1208,14 +1250,6 @@ export interface components {
              * @example refund
              */
             label: string;
-        };
-        /** FeedbackVerdict */
-        FeedbackVerdict: {
-            /**
-             * Verdict
-             * @enum {string}
-             */
-            verdict: "accepted" | "rejected";
         };
         /** GateResultOut */
         GateResultOut: {
@@ -2191,40 +2225,6 @@ export interface components {
              * @example 3
              */
             version: number;
-        };
-        /** FeedbackOut */
-        server__schemas__drafts__FeedbackOut: {
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** Edited Reply */
-            edited_reply: string | null;
-            /**
-             * Verdict
-             * @enum {string}
-             */
-            verdict: "accepted" | "edited" | "rejected";
-        };
-        /** FeedbackOut */
-        server__schemas__predictions__FeedbackOut: {
-            /** Correct */
-            correct: boolean;
-            /** Label */
-            label: string;
-            /** Predicted Label */
-            predicted_label: string;
-            /**
-             * Prediction Id
-             * Format: uuid
-             */
-            prediction_id: string;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
         };
     };
     responses: never;
@@ -3893,7 +3893,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FeedbackVerdict"] | components["schemas"]["FeedbackEdit"];
+                "application/json": components["schemas"]["DraftVerdict"] | components["schemas"]["DraftEdit"];
             };
         };
         responses: {
@@ -6174,7 +6174,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["server__schemas__predictions__FeedbackOut"];
+                    "application/json": components["schemas"]["FeedbackOut"];
                 };
             };
             /** @description Bad Request */
