@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.agents.llm.agent import ToolError
+from server.agents.llm.delimiting import fence
 from server.agents.llm.drafting import CLASSIFY_TOOL, HISTORY_TOOL, SEARCH_TOOL
 from server.core.errors import AppError
 from server.database import draft_repository
@@ -141,7 +142,9 @@ HISTORY_PARAMETERS: dict[str, Any] = {
 
 
 class EarlierTickets:
-    """The caller's own earlier tickets (redacted, as stored), newest first."""
+    """The caller's own earlier tickets (redacted, as stored, each fenced as data: an
+    injection in an old ticket is no more an instruction than one in this ticket), newest
+    first."""
 
     name = HISTORY_TOOL
     description = "The customer's earlier tickets, newest first."
@@ -159,7 +162,8 @@ class EarlierTickets:
             )
         return [
             {
-                "ticket": _NUMBERED_PLACEHOLDER.sub(r"[\1]", draft.ticket),
+                # Customer's words again: fenced as data like the ticket itself.
+                "ticket": fence(_NUMBERED_PLACEHOLDER.sub(r"[\1]", draft.ticket)),
                 "category": draft.category,
                 "created_at": draft.created_at.isoformat(),
             }

@@ -1,6 +1,7 @@
 """Reply drafts end to end against the fake provider process, on each database: tools,
 storage, streaming, ownership, feedback, the budget and the assistant switched off."""
 
+import re
 from typing import Any
 
 import httpx
@@ -113,7 +114,10 @@ async def test_earlier_tickets_are_the_callers_own(
     fake_openai.script(PROVIDER, tool_step(("earlier_tickets", {})), answer_step())
     third = await draft(drafting, "Ann again", headers=ann)
     history = third["steps"][1]["result"]
-    assert [item["ticket"] for item in history] == ["Ann's first ticket, write to [EMAIL]"]
+    assert len(history) == 1
+    fenced = re.fullmatch(r"<ticket-([0-9a-f]{16})>\n(.*)\n</ticket-\1>", history[0]["ticket"])
+    assert fenced is not None
+    assert fenced.group(2) == "Ann's first ticket, write to [EMAIL]"
 
 
 @pytest.mark.usefixtures("parcel_article")
