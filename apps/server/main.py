@@ -31,6 +31,7 @@ from server.routes import (
     api_keys,
     articles,
     auth,
+    drafts,
     health,
     jobs,
     meta,
@@ -68,6 +69,10 @@ OPENAPI_TAGS = [
     {
         "name": "articles",
         "description": "Knowledge-base articles the reply assistant searches and cites.",
+    },
+    {
+        "name": "drafts",
+        "description": "Reply drafts by the assistant: JSON or streamed, traced, judged.",
     },
 ]
 
@@ -189,6 +194,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_keys.router)
     app.include_router(articles.router)
     app.include_router(prompts.router)
+    app.include_router(drafts.router)
     _document_schemas(app, JobCreate)
     return app
 

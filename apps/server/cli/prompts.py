@@ -87,7 +87,7 @@ async def _prompts(settings: Settings, args: argparse.Namespace) -> str:
     # Imported here: building the parser must not load the services for every command.
     from server.database.session import Database
     from server.services.assistant import prompt_promotion, prompts
-    from server.services.assistant.prompt_evaluation import build_eval_drafter
+    from server.services.assistant.prompt_evaluation import eval_drafter
 
     async with Database.connect(settings) as database, database.session(writes=True) as session:
         if args.action == "register":
@@ -111,27 +111,26 @@ async def _prompts(settings: Settings, args: argparse.Namespace) -> str:
         if args.alias == "challenger":
             await prompts.set_challenger(session, args.version, actor=ACTOR, reason=args.reason)
             return f"challenger: v{args.version}"
-        drafter = build_eval_drafter(settings, database)
-        if drafter is None:
-            raise NoProviderError(NO_PROVIDER)
-        _, verdict = await prompt_promotion.promote_champion(
-            session,
-            args.version,
-            drafter=drafter,
-            config=settings.prompt_eval,
-            actor=ACTOR,
-            reason=args.reason,
-        )
+        async with eval_drafter(settings, database) as drafter:
+            if drafter is None:
+                raise NoProviderError(NO_PROVIDER)
+            _, verdict = await prompt_promotion.promote_champion(
+                session,
+                args.version,
+                drafter=drafter,
+                config=settings.prompt_eval,
+                actor=ACTOR,
+                reason=args.reason,
+            )
         checks = [f"  {r.name}: {r.message}" for r in (verdict.results if verdict else [])]
         return "\n".join([f"champion: v{args.version}", *checks])
 
 
 async def _eval(settings: Settings, args: argparse.Namespace) -> str:
     from server.database.session import Database
-    from server.services.assistant.prompt_evaluation import build_eval_drafter, evaluate_target
+    from server.services.assistant.prompt_evaluation import eval_drafter, evaluate_target
 
-    async with Database.connect(settings) as database:
-        drafter = build_eval_drafter(settings, database)
+    async with Database.connect(settings) as database, eval_drafter(settings, database) as drafter:
         if drafter is None:
             raise NoProviderError(NO_PROVIDER)
         async with database.session(writes=True) as session:

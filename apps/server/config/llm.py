@@ -78,6 +78,19 @@ class LLMConfig(BaseModel):
         30.0, gt=0, description="Seconds an open circuit waits before one trial call."
     )
 
+    draft_max_tokens: int = Field(
+        16_000,
+        ge=256,
+        description="Input and output tokens one reply draft may spend over all its model "
+        "calls; a run that reaches it fails.",
+    )
+    user_tokens_per_day: int = Field(
+        500_000,
+        ge=1,
+        description="Tokens each user's reply drafts may spend per UTC day (counted from the "
+        "stored drafts, failed ones included); past it, drafts answer 429 until midnight UTC.",
+    )
+
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
         names = [provider.name for provider in self.providers]

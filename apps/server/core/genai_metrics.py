@@ -63,3 +63,19 @@ CIRCUIT_OPEN = Counter(
     "Calls that skipped a provider because its circuit breaker was open.",
     ["gen_ai_provider_name"],
 )
+TOOL_CALLS = Counter(
+    "gen_ai_tool_calls",
+    "Tool calls of the reply assistant's agent, by tool and outcome (ok, error).",
+    ["gen_ai_tool_name", "outcome"],
+)
+TOOL_DURATION = Histogram(
+    "gen_ai_tool_duration_seconds",
+    "Duration of one tool call of the reply assistant's agent, by tool.",
+    ["gen_ai_tool_name"],
+    buckets=DURATION_BUCKETS,
+)
+DRAFTS = Counter(
+    "assistant_drafts",
+    "Reply drafts finished, by prompt version and status (completed, failed).",
+    ["prompt_version", "status"],
+)

@@ -3,6 +3,7 @@
 from server.database.article_models import Article
 from server.database.auth_models import ApiKey, RefreshToken, User
 from server.database.base import Base
+from server.database.draft_models import Draft, DraftStatus
 from server.database.job_models import BatchJob, BatchJobChunk, JobStatus
 from server.database.monitoring_models import DriftRecord, QualityRecord, RetrainTrigger
 from server.database.prompt_models import (
@@ -31,6 +32,8 @@ __all__ = [
     "Base",
     "BatchJob",
     "BatchJobChunk",
+    "Draft",
+    "DraftStatus",
     "DriftRecord",
     "JobStatus",
     "MLModel",

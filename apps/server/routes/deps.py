@@ -27,6 +27,7 @@ from server.core.security.scopes import SCOPE_DESCRIPTIONS, Scope
 from server.core.text import NO_NUL
 from server.database.session import Database
 from server.routes import API_V1
+from server.services.assistant.drafts import DraftService
 from server.services.assistant.prompt_promotion import Drafter as PromptDrafter
 from server.services.container import AppServices, services_of
 from server.services.predictions.service import PredictionService
@@ -72,6 +73,10 @@ async def get_celery(services: ServicesDep) -> Celery:
 
 async def get_prediction_service(services: ServicesDep) -> PredictionService:
     return services.predictions
+
+
+async def get_draft_service(services: ServicesDep) -> DraftService:
+    return services.drafts
 
 
 async def get_session_service(services: ServicesDep) -> SessionService:
@@ -179,3 +184,4 @@ PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 EvalDrafterDep = Annotated[PromptDrafter | None, Depends(get_eval_drafter)]
 PlanCacheDep = Annotated[PlanCache, Depends(get_plans)]
 PredictionServiceDep = Annotated[PredictionService, Depends(get_prediction_service)]
+DraftServiceDep = Annotated[DraftService, Depends(get_draft_service)]

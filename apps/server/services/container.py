@@ -20,7 +20,10 @@ from server.core.security.passwords import Passwords
 from server.core.security.revocation import RevocationBus, build_revocation_bus
 from server.core.security.tokens import TokenCodec
 from server.database.session import Database
+from server.services.assistant.composer import DraftComposer, drafter
+from server.services.assistant.drafts import DraftService
 from server.services.assistant.gateway import ModelGateway
+from server.services.assistant.prompts import PromptRegistry
 from server.services.authentication import Authenticator
 from server.services.health import ReadinessChecks, readiness_checks
 from server.services.predictions.service import PredictionService
@@ -48,6 +51,7 @@ class AppServices:
     authenticator: Authenticator
     sessions: SessionService
     models: ModelGateway
+    drafts: DraftService
     eval_drafter: Drafter | None = None
     """Drafts the evaluation set when a prompt version is promoted; None: no provider."""
 
@@ -69,6 +73,16 @@ class AppServices:
         plan_changes = build_plan_bus(settings)
         lifecycle = Lifecycle()
         workers = WorkerPresence.from_settings(settings)  # one cached view, shared
+        predictions = PredictionService(
+            settings,
+            database,
+            celery,
+            create_result_waiter(settings, poll_s=settings.result_poll_s),
+            plan_changes,
+            workers=workers,
+        )
+        models = ModelGateway(settings.llm)
+        composer = DraftComposer(settings.llm, models, database, predictions)
         return cls(
             settings=settings,
             database=database,
@@ -76,14 +90,7 @@ class AppServices:
             lifecycle=lifecycle,
             workers=workers,
             readiness=readiness_checks(settings, database, lifecycle, workers),
-            predictions=PredictionService(
-                settings,
-                database,
-                celery,
-                create_result_waiter(settings, poll_s=settings.result_poll_s),
-                plan_changes,
-                workers=workers,
-            ),
+            predictions=predictions,
             passwords=passwords,
             rate_limiter=rate_limiter,
             login_guard=LoginGuard(
@@ -100,7 +107,9 @@ class AppServices:
             plan_changes=plan_changes,
             authenticator=Authenticator(settings, database, codec, rate_limiter, revocations),
             sessions=SessionService(settings, database, passwords, codec, revocations),
-            models=ModelGateway(settings.llm),
+            models=models,
+            drafts=DraftService(database, models, composer, PromptRegistry()),
+            eval_drafter=drafter(composer) if models.configured else None,
         )
 
     async def aclose(self) -> None:

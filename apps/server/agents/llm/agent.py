@@ -69,6 +69,8 @@ class AgentRun:
     steps: list[ToolFinished] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     model_calls: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """The conversation up to the answer (not included), e.g. to ask for a repair."""
 
 
 AgentEvent = TextDelta | ToolStarted | ToolFinished | AgentRun
@@ -165,6 +167,7 @@ async def stream_agent(
                 steps=steps,
                 usage=Usage(input_tokens=spent_in, output_tokens=spent_out),
                 model_calls=number + 1,
+                history=history,
             )
             return
         history.append(_assistant_message(completion))

@@ -58,22 +58,34 @@ async def complete_structured(
     try:
         return StructuredAnswer(parse_answer(first.content, schema), [first])
     except ValidationError as error:
-        repair: list[dict[str, Any]] = [
-            {"role": "assistant", "content": first.content},
-            {
-                "role": "user",
-                "content": "Your answer does not match the required JSON schema ("
-                + _problems(error)
-                + "). Answer again with only the JSON object, following this schema: "
-                + json.dumps(schema.model_json_schema()),
-            },
-        ]
+        repair = repair_messages(first.content, error, schema)
     second = await client.complete(
         request.model_copy(update={"messages": [*request.messages, *repair], "tools": []}),
         observer,
     )
+    return StructuredAnswer(parse_repaired(second.content, schema), [first, second])
+
+
+def repair_messages(
+    answer: str, error: ValidationError, schema: type[BaseModel]
+) -> list[dict[str, Any]]:
+    """The turns that show the model its misfit `answer` and ask once more."""
+    return [
+        {"role": "assistant", "content": answer},
+        {
+            "role": "user",
+            "content": "Your answer does not match the required JSON schema ("
+            + _problems(error)
+            + "). Answer again with only the JSON object, following this schema: "
+            + json.dumps(schema.model_json_schema()),
+        },
+    ]
+
+
+def parse_repaired(content: str, schema: type[M]) -> M:
+    """The repaired answer as `schema`; `InvalidOutputError` when it still does not fit."""
     try:
-        return StructuredAnswer(parse_answer(second.content, schema), [first, second])
+        return parse_answer(content, schema)
     except ValidationError as error:
         raise InvalidOutputError(
             f"the model's answer did not fit the schema after a repair: {_problems(error)}"

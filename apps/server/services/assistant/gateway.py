@@ -7,7 +7,8 @@ call that ran out of its time budget a 504.
 """
 
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import structlog
 
@@ -20,6 +21,8 @@ from server.agents.llm import (
     ProvidersUnavailableError,
     StreamInterruptedError,
 )
+from server.agents.llm.agent import AgentEvent, AgentLimits, Tool, stream_agent
+from server.agents.llm.observer import CallObserver
 from server.agents.llm.types import StreamEvent
 from server.config.llm import LLMConfig
 from server.core import genai_metrics
@@ -73,11 +76,32 @@ class ModelGateway:
         if not self._client.configured:
             raise self._not_configured()
 
-    async def complete(self, request: ChatRequest, prompt_version: str) -> Completion:
+    async def complete(
+        self, request: ChatRequest, prompt_version: str, observer: CallObserver | None = None
+    ) -> Completion:
+        """One whole answer; `observer` replaces the default metrics (it should record
+        them too, as the drafts' meter does)."""
         try:
-            return await self._client.complete(request, CallMetrics(prompt_version))
+            return await self._client.complete(request, observer or CallMetrics(prompt_version))
         except (NotConfiguredError, ProvidersUnavailableError) as exc:
             raise self._problem(exc) from exc
+
+    async def run_agent(
+        self,
+        messages: Sequence[dict[str, Any]],
+        tools: Sequence[Tool],
+        limits: AgentLimits,
+        observer: CallObserver,
+    ) -> AsyncIterator[AgentEvent]:
+        """The agent loop's events over the configured providers, its failures mapped
+        like `stream`'s (a run out of tokens stays a `TokenBudgetExceededError`)."""
+        try:
+            async for event in stream_agent(self._client, messages, tools, limits, observer):
+                yield event
+        except (NotConfiguredError, ProvidersUnavailableError) as exc:
+            raise self._problem(exc) from exc
+        except StreamInterruptedError as exc:
+            raise self._interrupted(exc) from exc
 
     async def stream(self, request: ChatRequest, prompt_version: str) -> AsyncIterator[StreamEvent]:
         """Text pieces, then the `Completion`. A failure before the first piece raises the
@@ -89,9 +113,12 @@ class ModelGateway:
         except (NotConfiguredError, ProvidersUnavailableError) as exc:
             raise self._problem(exc) from exc
         except StreamInterruptedError as exc:
-            raise ServiceUnavailableError(
-                f"The model provider {exc.provider} stopped mid-answer ({exc.reason}); retry."
-            ) from exc
+            raise self._interrupted(exc) from exc
+
+    def _interrupted(self, exc: StreamInterruptedError) -> ServiceUnavailableError:
+        return ServiceUnavailableError(
+            f"The model provider {exc.provider} stopped mid-answer ({exc.reason}); retry."
+        )
 
     def _not_configured(self) -> AssistantNotConfiguredError:
         return AssistantNotConfiguredError(

@@ -1,13 +1,13 @@
 """Evaluating one prompt (`make eval`): a registered version, the champion, or the builtin
 prompt, drafted over the evaluation set by the configured provider.
 
-The drafter comes from `build_eval_drafter`: the drafting service's own drafter (the agent
-loop with the real classifier and article search), so an evaluation measures what users
-get. A registered version keeps its report, which a later promotion may reuse as the
-champion's.
+The drafter comes from `eval_drafter`: the drafting service's own drafter (the agent loop
+with the real classifier and article search), so an evaluation measures what users get.
+A registered version keeps its report, which a later promotion may reuse as the champion's.
 """
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,27 +17,24 @@ from server.config import Settings
 from server.database.session import Database
 from server.services.assistant import prompts
 from server.services.assistant.prompt_promotion import (
-    EvaluationUnavailableError,
     report_document,
 )
-
-DrafterFactory = Callable[[Settings, Database], Drafter | None]
-"""Builds the drafter an evaluation runs (None: no provider is configured)."""
+from server.services.container import AppServices
 
 
-def build_eval_drafter(settings: Settings, database: Database) -> Drafter | None:
-    """The drafting service's drafter on the configured providers; None without one.
-
-    The drafting service (`POST /api/v1/drafts`) owns the drafter and its tools; until it
-    is wired here, an evaluation with a provider configured says so rather than measure a
-    loop that is not the one users get.
-    """
-    del database
+@asynccontextmanager
+async def eval_drafter(settings: Settings, database: Database) -> AsyncIterator[Drafter | None]:
+    """The drafting service's drafter on the configured providers (None without one), with
+    the services it drafts through (the classifier's queue, the article search), closed
+    after. Its `classify_ticket` goes through the queue: a worker must be running."""
     if not settings.llm.providers:
-        return None
-    raise EvaluationUnavailableError(
-        "Evaluations draft through the drafting service, which is not wired into this build."
-    )
+        yield None
+        return
+    services = AppServices.build(settings, database)
+    try:
+        yield services.eval_drafter
+    finally:
+        await services.aclose()
 
 
 async def evaluate_target(

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import not_a_server_error, positive_data_acceptance
 from schemathesis.core import NOT_SET
 
 from server.config import SERVER_DIR
@@ -40,6 +40,9 @@ POLICY_BOUND = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "POST /ap
 # the contract cannot express; with neither body nor cookie the request names no token and
 # is refused with 422, as it was when the body was required.
 REFRESH = "POST /api/v1/auth/refresh"
+# This stack configures no LLM provider: a draft's documented answer is then the 503
+# `assistant-not-configured` problem, by design (its own tests run with a fake provider).
+DRAFTS = "POST /api/v1/drafts"
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ def test_every_operation_honours_its_contract(case: schemathesis.Case[Any], serv
         # An upload is "any file" to JSON Schema; only CSV and JSONL with a `text` column
         # are jobs (415 or 422 otherwise, by design).
         excluded.append(positive_data_acceptance)
+    if case.operation.label == DRAFTS:
+        excluded.append(not_a_server_error)
     case.call_and_validate(
         base_url=server.base_url, headers=server.headers, excluded_checks=excluded
     )

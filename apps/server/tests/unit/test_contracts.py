@@ -28,6 +28,15 @@ def test_the_committed_openapi_contract_matches_the_app() -> None:
     assert committed == current_schema(), "the API changed: run `make openapi` and review"
 
 
+def test_no_two_schemas_share_a_name() -> None:
+    """Two models of one name get module-qualified names (`server__schemas__...`), which
+    rename the other one's type in the generated client and break the console's build."""
+    components = current_schema()["components"]
+    assert isinstance(components, dict)
+    qualified = [name for name in components["schemas"] if name.startswith("server__")]
+    assert qualified == [], "rename one of the models that share a name"
+
+
 def test_every_operation_has_a_tag_a_summary_and_documented_errors() -> None:
     paths = current_schema()["paths"]
     assert isinstance(paths, dict)
