@@ -168,8 +168,9 @@ export function storedSteps(draft: DraftOut): StepView[] {
     kind: step.kind,
     name: step.name,
     state: step.error === null ? 'ok' : 'error',
-    arguments: step.arguments,
-    result: step.result,
+    // JSON on the wire: the contract types them loosely (`unknown`), the view as JSON.
+    arguments: step.arguments as Record<string, Json> | null,
+    result: step.result as Json,
     error: step.error,
     durationMs: step.duration_ms,
   }));
