@@ -18,14 +18,14 @@ import yaml
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
+from server.core import genai_metrics, ml_metrics
 from server.core import metrics as http_metrics
-from server.core import ml_metrics
 from server.worker import metrics as worker_metrics
 
 REPO = Path(__file__).resolve().parents[4]
 RULES = sorted((REPO / "ops/prometheus/rules").glob("*.yml"))
 DASHBOARDS = sorted((REPO / "ops/grafana/dashboards").glob("*.json"))
-METRIC_MODULES = (http_metrics, ml_metrics, worker_metrics)
+METRIC_MODULES = (http_metrics, ml_metrics, genai_metrics, worker_metrics)
 SEVERITIES = {"critical", "warning", "info"}
 
 # Series that Prometheus makes itself, not the code: scrape health and alert state.
@@ -248,6 +248,7 @@ def test_rules_and_dashboards_exist() -> None:
         "slo.json",
         "red.json",
         "workers-use.json",
+        "assistant.json",
     }
 
 
