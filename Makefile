@@ -116,8 +116,8 @@ docs: install ## Regenerate README.md's tables: settings (from Settings), routes
 	$(RUN) python -m server settings-table --update ../../README.md
 
 .PHONY: bench
-bench: install ## Benchmark serving on local PostgreSQL + Redis (vs a bare FastAPI floor, 100k job)
-	$(RUN) python scripts/bench_serving.py --out-dir ../../reports
+bench: install ## Benchmark serving on local PostgreSQL + Redis (vs a bare FastAPI floor, tracing on and off, 100k job)
+	$(RUN) python scripts/bench_serving.py --tracing --out-dir ../../reports
 
 .PHONY: bench-dev
 bench-dev: install ## Time make dev on a fresh clone of HEAD, then warm; writes reports/
