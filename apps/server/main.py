@@ -132,19 +132,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     add_docs(app)
     app.state.services = AppServices.build(settings, database)
-    tracer_provider = setup_tracing(settings, SERVICE_API)
-    if tracer_provider is not None:  # tracing off: nothing is patched, nothing is measured
-        # Imported only then: the instrumentations take 0.3 s to import.
-        from server.core.tracing_instruments import (  # noqa: PLC0415
-            instrument_app,
-            instrument_clients,
-            instrument_engine,
-        )
-
-        instrument_app(app, tracer_provider)
-        instrument_engine(app.state.services.database.engine, tracer_provider)
-        instrument_clients(tracer_provider)
-
     register_error_handlers(app)
     # Added innermost first: the request context wraps everything, so even a 413 or a CORS
     # refusal carries a request id and is logged and counted.
@@ -179,6 +166,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         hsts_max_age_s=settings.hsts_max_age_s if settings.env is Environment.production else None,
     )
     app.add_middleware(RequestContextMiddleware)
+    tracer_provider = setup_tracing(settings, SERVICE_API)
+    if tracer_provider is not None:  # tracing off: nothing is patched, nothing is measured
+        # Imported only then: the instrumentations take 0.3 s to import.
+        from server.core.tracing_instruments import (  # noqa: PLC0415
+            instrument_app,
+            instrument_clients,
+            instrument_engine,
+        )
+
+        instrument_app(app, tracer_provider)  # added last: the outermost middleware
+        instrument_engine(app.state.services.database.engine, tracer_provider)
+        instrument_clients(tracer_provider)
 
     app.include_router(health.router)
     app.include_router(metrics.router)

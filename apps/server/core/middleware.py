@@ -26,7 +26,7 @@ from server.core.metrics import (
     method_label,
 )
 from server.core.request_id import REQUEST_ID_HEADER, resolve_request_id
-from server.core.tracing import REQUEST_ID_ATTRIBUTE, tag_current_span
+from server.core.tracing import REQUEST_ID_ATTRIBUTE, name_request_span, tag_current_span
 
 log = structlog.get_logger("server.http")
 
@@ -89,6 +89,7 @@ class RequestContextMiddleware:
                 in_progress.dec()
                 elapsed = time.perf_counter() - start
                 route = route_template(scope)
+                name_request_span(scope["method"], route)
                 HTTP_REQUESTS.labels(method, route, str(status)).inc()
                 observe(HTTP_LATENCY, (method, route, str(status)), elapsed)  # + exemplar
                 quiet = scope["path"] in QUIET_PATHS and status < 400

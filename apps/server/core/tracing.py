@@ -185,6 +185,17 @@ def tag_current_span(key: str, value: str | int | float | bool) -> None:
         trace.get_current_span().set_attribute(key, value)
 
 
+def name_request_span(method: str, route: str) -> None:
+    """Name the request's SERVER span `<method> <route>` and set its `http.route`, once
+    routing has found the route (the ASGI middleware named it by the method alone)."""
+    if _provider is None:
+        return
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.update_name(f"{method} {route}")
+        span.set_attribute("http.route", route)
+
+
 async def outside_any_trace(work: Awaitable[T]) -> T:
     """Await `work` in no trace: for a background loop that a request happens to start (its
     task copies the request's context), so that its later round trips do not all become

@@ -143,14 +143,22 @@ async def test_a_prediction_is_traced_through_the_batch_to_the_workers_scoring(
 
     # Metrics: the worker's scoring histogram (a prefork pool: multiprocess mode) shows the
     # batch's trace as an exemplar when scraped in OpenMetrics, and only then.
+    # The pool process writes its exemplars for the scrape about a second after it scored.
     url = f"http://127.0.0.1:{stack.worker_metrics_port}/metrics"
     async with httpx.AsyncClient() as scraper:
-        openmetrics = await scraper.get(url, headers={"Accept": "application/openmetrics-text"})
+
+        async def scrape() -> str:
+            accept = {"Accept": "application/openmetrics-text"}
+            return (await scraper.get(url, headers=accept)).text
+
+        await eventually(
+            scrape,
+            lambda text: any(
+                line.startswith("inference_duration_seconds_bucket") and batch_trace in line
+                for line in text.splitlines()
+            ),
+        )
         plain = await scraper.get(url)
-    assert any(
-        line.startswith("inference_duration_seconds_bucket") and batch_trace in line
-        for line in openmetrics.text.splitlines()
-    )
     assert "trace_id" not in plain.text
 
 

@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 from server.core import tracing
+from server.core.tracing_instruments import ChildSpansOnly
 from server.tests.support.settings import SettingsFactory
 from server.tests.support.tracing import recorded_spans
 
@@ -122,3 +123,26 @@ async def test_a_background_loop_a_request_starts_belongs_to_no_trace() -> None:
         assert current() == request.get_span_context()  # the caller's context is intact
     assert inherited == request.get_span_context()  # what a plain task would do
     assert not detached.is_valid
+
+
+def test_client_spans_are_made_only_inside_a_recorded_span() -> None:
+    """Redis, SQL and HTTP calls of an unsampled request (or of no request) cost no span:
+    the client instrumentations' tracer hands out a non-recording one without sampling."""
+    with recorded_spans(ratio=1.0) as exporter:
+        provider = tracing.active()
+        assert provider is not None
+        client = ChildSpansOnly(provider).get_tracer("client")
+        with client.start_as_current_span("GET", kind=SpanKind.CLIENT) as orphan:
+            assert not orphan.is_recording()
+        with (
+            tracing.tracer("test").start_as_current_span("request"),
+            client.start_as_current_span("GET", kind=SpanKind.CLIENT) as child,
+        ):
+            assert child.is_recording()
+        unsampled = trace.NonRecordingSpan(
+            trace.SpanContext(1, 2, is_remote=True, trace_flags=trace.TraceFlags(0))
+        )
+        with trace.use_span(unsampled), client.start_as_current_span("GET") as under_unsampled:
+            assert not under_unsampled.is_recording()
+            assert under_unsampled.get_span_context().trace_id == 1
+        assert [span.name for span in exporter.get_finished_spans()] == ["GET", "request"]
