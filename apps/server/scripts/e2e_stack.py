@@ -58,8 +58,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra_env={
                 "APP_FIRST_SUPERUSER_EMAIL": E2E_EMAIL,
                 "APP_FIRST_SUPERUSER_PASSWORD": E2E_PASSWORD,
-                # Plain HTTP on 127.0.0.1 in the browser: no Secure cookies there.
-                "APP_REFRESH_COOKIE_SECURE": "false",
                 # A few dozen predictions make a drift window the console can draw.
                 "APP_DRIFT__MIN_WINDOW": "20",
                 "APP_DRIFT__LARGE_WINDOW": "50",
