@@ -135,6 +135,17 @@ test('shows drift and traffic charts after drifted traffic', async ({ page }) =>
   await shot(page, 'monitoring');
 });
 
+/**
+ * The LLM provider of `make e2e` (apps/server/scripts/e2e_provider.py): the tests' fake
+ * OpenAI-protocol server, scripted to call both tools, then stream this answer citing a
+ * seeded article, held after its first pieces until this spec releases it.
+ */
+const LLM_URL = process.env.E2E_LLM_URL;
+const LLM_PROVIDER = process.env.E2E_LLM_PROVIDER ?? 'e2e';
+const REPLY_START = 'We are sorry that your order was charged twice.';
+const REPLY_END = 'on its way back to you.';
+const CITED = { slug: 'refund-refund', title: 'Help with refund and money back' };
+
 test('streams a reply draft and records feedback (skips without an LLM provider)', async ({
   page,
 }) => {
@@ -149,6 +160,7 @@ test('streams a reply draft and records feedback (skips without an LLM provider)
   const response = await answer;
   if (response.status() === 503) {
     // A stack without a provider: the page says how to configure one, and that is all.
+    expect(LLM_URL, 'the stack started a provider, yet drafts answer 503').toBeUndefined();
     await expect(page.getByRole('alert')).toContainText(/provider/i);
     await shot(page, 'drafts-no-provider');
     test.skip(true, 'no LLM provider is configured in this stack');
@@ -156,15 +168,44 @@ test('streams a reply draft and records feedback (skips without an LLM provider)
   }
   expect(response.headers()['content-type']).toContain('text/event-stream');
   const status = page.getByRole('status', { name: 'Drafting status' });
+  const steps = page.getByRole('list', { name: 'Tool steps' });
+  if (LLM_URL) {
+    // The scripted provider: both tools ran (the classifier on the worker), and the reply
+    // is being written while its answer is held half-way.
+    await expect(status).toHaveText('Drafting: writing the reply…', { timeout: 60_000 });
+    for (const tool of ['classify_ticket', 'search_articles']) {
+      const step = steps.getByRole('listitem').filter({ hasText: tool });
+      await expect(step.getByText('ok', { exact: true })).toBeVisible();
+    }
+    const reply = page.locator('.reply');
+    await expect(reply).toContainText(REPLY_START);
+    await expect(reply).not.toContainText(REPLY_END);
+    await shot(page, 'drafts-streaming');
+    const released = await page.request.post(`${LLM_URL}/_control/release/${LLM_PROVIDER}`);
+    expect(released.ok()).toBe(true);
+  }
   await expect(status).toHaveText(/Draft ready\.|Drafting failed\./, { timeout: 120_000 });
   await expect(status).toHaveText('Draft ready.');
-  await expect(page.getByRole('list', { name: 'Tool steps' })).toBeVisible();
+  await expect(steps).toBeVisible();
+  if (LLM_URL) {
+    await expect(page.locator('.reply')).toContainText(REPLY_END);
+    await expect(page.getByText(`${CITED.title} ${CITED.slug}`).first()).toBeVisible();
+  }
   await page.getByRole('button', { name: 'Accept' }).click();
   await expect(page.getByText('Feedback recorded: accepted.')).toBeVisible();
   await shot(page, 'drafts');
   await page.getByRole('link', { name: 'Open this draft' }).click();
-  await expect(page.getByRole('list', { name: 'Stored steps' })).toBeVisible();
-  await expect(page.getByText('Feedback recorded: accepted.')).toBeVisible();
+  // The stored draft, opened beside the composer (not the page, "Draft a reply"): its
+  // trace, its cited article and the feedback it keeps.
+  const stored = page.getByRole('region', { name: /^Draft [0-9a-f]{8}$/ });
+  await expect(stored.getByRole('list', { name: 'Stored steps' })).toBeVisible();
+  if (LLM_URL) {
+    await expect(stored.getByRole('list', { name: 'Stored steps' })).toContainText(
+      'search_articles',
+    );
+    await expect(stored.getByText(`${CITED.title} ${CITED.slug}`)).toBeVisible();
+  }
+  await expect(stored.getByText('Feedback recorded: accepted.')).toBeVisible();
 });
 
 test('every page fits a 390 px screen', async ({ page }) => {

@@ -36,6 +36,10 @@ class FakeOpenAI:
             f"{self.url}/_control/script/{name}", json=list(steps), timeout=5
         ).raise_for_status()
 
+    def release(self, name: str) -> None:
+        """Let `name`'s held stream (a step with `hold_after`) go on."""
+        httpx.post(f"{self.url}/_control/release/{name}", timeout=5).raise_for_status()
+
     def received(self, name: str) -> list[dict[str, Any]]:
         """The request bodies `name` received since it was last scripted."""
         response = httpx.get(f"{self.url}/_control/requests/{name}", timeout=5)

@@ -12,7 +12,10 @@ provider received. A step is a JSON object:
 - `{"status": 429, "retry_after": "1"}` or any other status: an error answer;
 - `"delay_s"`: wait before answering (a slow provider); `"stall_after"` with `"stall_s"`:
   a stream that stops sending after that many chunks; `"break_after"`: a stream that closes
-  after that many chunks without its finish; `"raw"`: this body as it is (malformed JSON).
+  after that many chunks without its finish; `"raw"`: this body as it is (malformed JSON);
+  `"hold_after"`: a stream that stops after that many chunks until someone posts to
+  `/_control/release/<provider>` (at most `"hold_s"`, 60 s): a browser test looks at a
+  half-written reply, then lets it finish, without guessing how long to stall.
 
 With no step left a provider answers 500 `no scripted reply`, so a test that calls more
 often than it scripted fails visibly. Standard library only: it starts in a blink.
@@ -37,6 +40,12 @@ class Script:
         self.lock = threading.Lock()
         self.steps: dict[str, list[dict[str, Any]]] = {}
         self.received: dict[str, list[dict[str, Any]]] = {}
+        self.released: dict[str, threading.Event] = {}
+
+    def release(self, provider: str) -> threading.Event:
+        """The event a held stream of `provider` waits on (set: it goes on)."""
+        with self.lock:
+            return self.released.setdefault(provider, threading.Event())
 
     def next_step(self, provider: str, request: dict[str, Any]) -> dict[str, Any] | None:
         with self.lock:
@@ -113,6 +122,11 @@ class Handler(BaseHTTPRequestHandler):
             with SCRIPT.lock:
                 SCRIPT.steps[provider] = list(steps)
                 SCRIPT.received[provider] = []
+                SCRIPT.released[provider] = threading.Event()
+            self._json(200, {"ok": True})
+            return
+        if self.path.startswith(f"{CONTROL}/release/"):
+            SCRIPT.release(self.path.rsplit("/", 1)[1]).set()
             self._json(200, {"ok": True})
             return
         parts = self.path.strip("/").split("/")
@@ -124,9 +138,9 @@ class Handler(BaseHTTPRequestHandler):
         step = SCRIPT.next_step(parts[0], request)
         # A client that gave up (its timeout) closed the connection: nothing to answer.
         with suppress(BrokenPipeError, ConnectionResetError):
-            self._answer(step, request)
+            self._answer(step, request, parts[0])
 
-    def _answer(self, step: dict[str, Any] | None, request: dict[str, Any]) -> None:
+    def _answer(self, step: dict[str, Any] | None, request: dict[str, Any], provider: str) -> None:
         if step is None:
             self._json(500, {"error": {"message": "no scripted reply"}})
             return
@@ -138,7 +152,7 @@ class Handler(BaseHTTPRequestHandler):
         elif "raw" in step and not request.get("stream"):
             self._json(200, step["raw"].encode())
         elif request.get("stream"):
-            self._stream(step)
+            self._stream(step, provider)
         else:
             self._json(200, self._completion(step))
 
@@ -161,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
             },
         }
 
-    def _stream(self, step: dict[str, Any]) -> None:
+    def _stream(self, step: dict[str, Any], provider: str) -> None:
         # HTTP/1.0 without a length: the body ends when the connection closes, so a
         # `break_after` close is a broken stream, not a short one.
         self.send_response(HTTPStatus.OK)
@@ -212,6 +226,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if number == step.get("stall_after"):
                 time.sleep(step.get("stall_s", 0))
+            if number == step.get("hold_after"):
+                SCRIPT.release(provider).wait(step.get("hold_s", 60))
             data = event if isinstance(event, bytes) else json.dumps(event).encode()
             self.wfile.write(b"data: " + data + b"\n\n")
             self.wfile.flush()

@@ -293,6 +293,26 @@ async def test_a_streamed_tool_call_is_assembled_from_its_pieces(fake_openai: Fa
     assert (call.id, call.name, call.arguments) == ("c1", "search_articles", arguments)
 
 
+async def test_a_held_stream_goes_on_when_released(fake_openai: FakeOpenAI) -> None:
+    # Held (600 s) far longer than the client waits for a chunk (30 s): only the release
+    # lets it finish in time.
+    step = {"content": "Your refund is on its way.", "chunks": 3, "hold_after": 2, "hold_s": 600}
+    fake_openai.script("holder", step)
+    async with llm_client(fake_openai, "holder", call_timeout_s=30) as (client, _):
+        events = client.stream(REQUEST)
+        first = await anext(events)
+        assert isinstance(first, TextDelta)
+        fake_openai.release("holder")
+        *rest, final = [event async for event in events]
+
+    assert isinstance(final, Completion)
+    assert all(isinstance(delta, TextDelta) for delta in rest)
+    assert first.text + "".join(delta.text for delta in rest if isinstance(delta, TextDelta)) == (
+        final.content
+    )
+    assert final.content == "Your refund is on its way."
+
+
 async def test_a_stream_broken_before_any_text_is_retried(fake_openai: FakeOpenAI) -> None:
     fake_openai.script(
         "brittle", {"content": "first try", "break_after": 1}, {"content": "second try"}
