@@ -6,7 +6,7 @@ Promotion to champion gates on the reports these runs store (`routes/prompts.py`
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from server.routes import API_V1
 from server.routes.deps import CeleryDep, DatabaseDep, ModelsReader, ModelsWriter, SettingsDep
@@ -20,26 +20,37 @@ router = APIRouter(
 )
 
 
-async def _start(
-    version: int | None,
-    *,
-    request: Request,
-    response: Response,
-    settings: SettingsDep,
-    database: DatabaseDep,
-    celery: CeleryDep,
-    requested_by: str,
-) -> PromptEvalRunOut:
-    run = await prompt_eval_runs.submit_run(
-        database,
-        settings,
-        celery,
-        version,
-        requested_by=requested_by,
-        request_id=request.state.request_id,
-    )
-    response.headers["Location"] = f"{router.prefix}/evaluations/{run.id}"
-    return PromptEvalRunOut.model_validate(run)
+class EvaluationStarter:
+    """Starts an evaluation run for the caller and points `Location` at it (the dependency
+    both POST routes share)."""
+
+    def __init__(
+        self,
+        *,
+        request: Request,
+        response: Response,
+        settings: SettingsDep,
+        database: DatabaseDep,
+        celery: CeleryDep,
+        principal: ModelsWriter,
+    ) -> None:
+        self.request, self.response, self.principal = request, response, principal
+        self.settings, self.database, self.celery = settings, database, celery
+
+    async def start(self, version: int | None) -> PromptEvalRunOut:
+        run = await prompt_eval_runs.submit_run(
+            self.database,
+            self.settings,
+            self.celery,
+            version,
+            requested_by=self.principal.user_id,
+            request_id=self.request.state.request_id,
+        )
+        self.response.headers["Location"] = f"{router.prefix}/evaluations/{run.id}"
+        return PromptEvalRunOut.model_validate(run)
+
+
+Starter = Annotated[EvaluationStarter, Depends()]
 
 
 @router.post(
@@ -48,25 +59,8 @@ async def _start(
     status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(404, 503),
 )
-async def evaluate_version(
-    version: VersionPath,
-    *,
-    request: Request,
-    response: Response,
-    settings: SettingsDep,
-    database: DatabaseDep,
-    celery: CeleryDep,
-    principal: ModelsWriter,
-) -> PromptEvalRunOut:
-    return await _start(
-        version,
-        request=request,
-        response=response,
-        settings=settings,
-        database=database,
-        celery=celery,
-        requested_by=principal.user_id,
-    )
+async def evaluate_version(version: VersionPath, starter: Starter) -> PromptEvalRunOut:
+    return await starter.start(version)
 
 
 @router.post(
@@ -75,24 +69,8 @@ async def evaluate_version(
     status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(503),
 )
-async def evaluate_builtin(
-    *,
-    request: Request,
-    response: Response,
-    settings: SettingsDep,
-    database: DatabaseDep,
-    celery: CeleryDep,
-    principal: ModelsWriter,
-) -> PromptEvalRunOut:
-    return await _start(
-        None,
-        request=request,
-        response=response,
-        settings=settings,
-        database=database,
-        celery=celery,
-        requested_by=principal.user_id,
-    )
+async def evaluate_builtin(starter: Starter) -> PromptEvalRunOut:
+    return await starter.start(None)
 
 
 @router.get(
