@@ -39,6 +39,7 @@ from server.routes import (
     models,
     monitoring,
     predictions,
+    prompt_evaluations,
     prompts,
     traffic,
     training,
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_keys.router)
     app.include_router(articles.router)
     app.include_router(prompts.router)
+    app.include_router(prompt_evaluations.router)
     app.include_router(drafts.router)
     _document_schemas(app, JobCreate)
     return app

@@ -4,7 +4,8 @@ command line, shaped like the models API.
 prompts register FILE [--description TEXT]      a YAML or JSON prompt spec
 prompts list                                    versions, aliases, latest scores
 prompts promote VERSION --reason TEXT [--alias challenger]
-                                                champion: after the evaluation gate
+                                                champion: runs the evaluations the gate
+                                                misses (inline), then the gate
 prompts rollback --reason TEXT [--alias challenger]
 prompts canary PERCENT                          the challenger's share of drafts
 eval [--version N] [--out-dir DIR]              evaluate a version (default: the champion)
@@ -25,6 +26,7 @@ from server.core.errors import AppError
 
 if TYPE_CHECKING:
     from server.agents.llm.evaluation import EvalReport
+    from server.database.session import Database
 
 ACTOR = "cli"
 NO_PROVIDER = (
@@ -36,6 +38,10 @@ NO_PROVIDER = (
 
 class NoProviderError(Exception):
     """The command needs a model provider and none is configured."""
+
+
+class EvaluationFailedError(Exception):
+    """An evaluation the promotion needed did not succeed."""
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -86,8 +92,7 @@ def _listed(row: Any, aliases: dict[str, int]) -> str:
 async def _prompts(settings: Settings, args: argparse.Namespace) -> str:
     # Imported here: building the parser must not load the services for every command.
     from server.database.session import Database
-    from server.services.assistant import prompt_promotion, prompts
-    from server.services.assistant.prompt_evaluation import eval_drafter
+    from server.services.assistant import prompts
 
     async with Database.connect(settings) as database, database.session(writes=True) as session:
         if args.action == "register":
@@ -111,19 +116,54 @@ async def _prompts(settings: Settings, args: argparse.Namespace) -> str:
         if args.alias == "challenger":
             await prompts.set_challenger(session, args.version, actor=ACTOR, reason=args.reason)
             return f"challenger: v{args.version}"
-        async with eval_drafter(settings, database) as drafter:
-            if drafter is None:
-                raise NoProviderError(NO_PROVIDER)
+    return await _promote_champion(settings, args)
+
+
+async def _evaluate_missing(settings: Settings, database: "Database", version: int) -> list[str]:
+    """Run inline the evaluations the gate misses for `version` (a command may take
+    minutes, a request may not); one line per evaluation run."""
+    from server.database.registry_models import RunStatus
+    from server.services.assistant import prompt_eval_runs, prompt_promotion
+    from server.services.assistant.prompt_evaluation import eval_drafter
+
+    async with database.session() as session:
+        inputs = await prompt_promotion.gate_inputs(session, version, settings.prompt_eval)
+    if not inputs.missing:
+        return []
+    lines = []
+    async with eval_drafter(settings, database) as drafter:
+        if drafter is None:
+            raise NoProviderError(NO_PROVIDER)
+        for missing in inputs.missing:
+            label = prompt_eval_runs.label_for(missing)
+            queued = await prompt_eval_runs.create_run(
+                database, settings, missing, requested_by=ACTOR
+            )
+            run = await prompt_eval_runs.execute_run(database, settings, queued.id, drafter)
+            if run.status != RunStatus.succeeded:
+                detail = (run.error or {}).get("detail", "no reason recorded")
+                raise EvaluationFailedError(f"the evaluation of {label} failed: {detail}")
+            lines.append(f"evaluated {label}: {json.dumps((run.report or {}).get('scores'))}")
+    return lines
+
+
+async def _promote_champion(settings: Settings, args: argparse.Namespace) -> str:
+    """Evaluate what the gate misses, then promote through the gate."""
+    from server.database.session import Database
+    from server.services.assistant import prompt_promotion
+
+    async with Database.connect(settings) as database:
+        evaluated = await _evaluate_missing(settings, database, args.version)
+        async with database.session(writes=True) as session:
             _, verdict = await prompt_promotion.promote_champion(
                 session,
                 args.version,
-                drafter=drafter,
                 config=settings.prompt_eval,
                 actor=ACTOR,
                 reason=args.reason,
             )
-        checks = [f"  {r.name}: {r.message}" for r in (verdict.results if verdict else [])]
-        return "\n".join([f"champion: v{args.version}", *checks])
+    checks = [f"  {r.name}: {r.message}" for r in (verdict.results if verdict else [])]
+    return "\n".join([*evaluated, f"champion: v{args.version}", *checks])
 
 
 async def _eval(settings: Settings, args: argparse.Namespace) -> str:
@@ -154,6 +194,9 @@ def run_prompts(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     except AppError as error:
         sys.stderr.write(f"refused: {error.detail}\n")
+        return 1
+    except EvaluationFailedError as error:
+        sys.stderr.write(f"refused: {error}\n")
         return 1
     except (OSError, ValueError, yaml.YAMLError) as error:  # the spec file: its reason only
         sys.stderr.write(f"failed: {error}\n")

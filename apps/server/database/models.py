@@ -6,6 +6,7 @@ from server.database.base import Base
 from server.database.draft_models import Draft, DraftStatus
 from server.database.job_models import BatchJob, BatchJobChunk, JobStatus
 from server.database.monitoring_models import DriftRecord, QualityRecord, RetrainTrigger
+from server.database.prompt_eval_models import PromptEvalRun
 from server.database.prompt_models import (
     PromptAlias,
     PromptAliasEvent,
@@ -42,6 +43,7 @@ __all__ = [
     "Prediction",
     "PromptAlias",
     "PromptAliasEvent",
+    "PromptEvalRun",
     "PromptTraffic",
     "PromptVersion",
     "QualityRecord",

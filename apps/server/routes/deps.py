@@ -28,7 +28,6 @@ from server.core.text import NO_NUL
 from server.database.session import Database
 from server.routes import API_V1
 from server.services.assistant.drafts import DraftService
-from server.services.assistant.prompt_promotion import Drafter as PromptDrafter
 from server.services.container import AppServices, services_of
 from server.services.predictions.service import PredictionService
 from server.services.sessions import SessionService
@@ -85,10 +84,6 @@ async def get_session_service(services: ServicesDep) -> SessionService:
 
 async def get_plans(services: ServicesDep) -> PlanCache:
     return services.predictions.plans
-
-
-async def get_eval_drafter(services: ServicesDep) -> PromptDrafter | None:
-    return services.eval_drafter
 
 
 async def get_passwords(services: ServicesDep) -> Passwords:
@@ -181,7 +176,6 @@ Drafter = Annotated[Principal, Security(get_principal, scopes=[Scope.drafts])]
 ArticlesWriter = Annotated[Principal, Security(get_principal, scopes=[Scope.articles_write])]
 CeleryDep = Annotated[Celery, Depends(get_celery)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
-EvalDrafterDep = Annotated[PromptDrafter | None, Depends(get_eval_drafter)]
 PlanCacheDep = Annotated[PlanCache, Depends(get_plans)]
 PredictionServiceDep = Annotated[PredictionService, Depends(get_prediction_service)]
 DraftServiceDep = Annotated[DraftService, Depends(get_draft_service)]

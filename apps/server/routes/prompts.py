@@ -1,8 +1,9 @@
 """The prompt registry: prompt versions of the reply assistant, aliases, canary, audit.
 
 Shaped like the models API (same scopes, aliases, rollback and audit), with one addition:
-pointing `champion` at a version runs the evaluation gate first, and a version that trails
-the champion is refused with a 409 naming the scores.
+pointing `champion` at a version passes the evaluation gate first, on the reports stored by
+evaluation runs (`routes/prompt_evaluations.py`): a missing report is a 409 naming the
+evaluation to run, a version that trails the champion a 409 naming the scores.
 """
 
 from typing import Annotated, Any
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response, status
 
 from server.routes import API_V1
-from server.routes.deps import EvalDrafterDep, ModelsReader, ModelsWriter, SessionDep, SettingsDep
+from server.routes.deps import ModelsReader, ModelsWriter, SessionDep, SettingsDep
 from server.schemas.models import AliasName, AliasUpdate, AuditEvent, Rollback
 from server.schemas.problem import problem_responses
 from server.schemas.prompts import (
@@ -93,7 +94,7 @@ async def get_version(
 @router.put(
     "/aliases/{alias}",
     summary="Point an alias at a version (champion: after the evaluation gate)",
-    responses=problem_responses(404, 409, 422, 503),
+    responses=problem_responses(404, 409, 422),
 )
 async def set_alias(
     alias: AliasName,
@@ -102,14 +103,12 @@ async def set_alias(
     session: SessionDep,
     principal: ModelsWriter,
     settings: SettingsDep,
-    drafter: EvalDrafterDep,
 ) -> PromptAliasMove:
     checks: list[GateResultOut] = []
     if alias == CHAMPION:
         previous, verdict = await prompt_promotion.promote_champion(
             session,
             body.version,
-            drafter=drafter,
             config=settings.prompt_eval,
             actor=principal.user_id,
             reason=body.reason,

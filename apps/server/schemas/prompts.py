@@ -1,7 +1,8 @@
 """Request and response models of the prompt registry API (shaped like the models API)."""
 
+import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,3 +77,22 @@ class PromptCanaryOut(BaseModel):
     challenger: int | None
     challenger_weight: int
     updated_by: str
+
+
+class PromptEvalRunOut(BaseModel):
+    """An evaluation run of a prompt version (or of the builtin prompt) on the queue."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    prompt_version: int | None = Field(description="Null: the builtin prompt.", examples=[3])
+    status: Literal["queued", "running", "succeeded", "failed"]
+    eval_set_digest: str = Field(description="The evaluation set it drafts (sha256).")
+    report: dict[str, Any] | None = Field(
+        None, description="Scores and each ticket's result, once it succeeded."
+    )
+    error: dict[str, Any] | None = Field(None, description="Why it failed: kind and detail.")
+    requested_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

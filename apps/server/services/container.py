@@ -53,7 +53,8 @@ class AppServices:
     models: ModelGateway
     drafts: DraftService
     eval_drafter: Drafter | None = None
-    """Drafts the evaluation set when a prompt version is promoted; None: no provider."""
+    """Drafts the evaluation set of a prompt evaluation run (on a worker, or inline from the
+    command line); None: no provider."""
 
     @classmethod
     def build(cls, settings: Settings, database: Database | None = None) -> "AppServices":

@@ -22,6 +22,7 @@ from server.taskqueue.names import (
     JOB_TASK,
     MONITOR_TASK,
     PREDICT_TASK,
+    PROMPT_EVAL_TASK,
     PURGE_TASK,
     SHADOW,
     SHADOW_TASK,
@@ -75,6 +76,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_default_queue": INFERENCE,
         "task_routes": {
             TRAIN_TASK: {"queue": TRAINING},
+            PROMPT_EVAL_TASK: {"queue": TRAINING},
             PREDICT_TASK: {"queue": INFERENCE},
             SHADOW_TASK: {"queue": SHADOW},
             JOB_TASK: {"queue": BATCH},
@@ -111,6 +113,7 @@ def create_celery(settings: Settings, *, include_tasks: bool = False) -> Celery:
     """A Celery app. The API only sends tasks by name; a worker also imports their code."""
     modules = [
         "server.worker.training_tasks",
+        "server.worker.prompt_eval_tasks",
         "server.worker.inference_tasks",
         "server.worker.job_tasks",
         "server.worker.monitoring_tasks",

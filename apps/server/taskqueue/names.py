@@ -8,6 +8,7 @@ BATCH = "batch"
 ALL_QUEUES = (INFERENCE, INFERENCE_GPU, TRAINING, SHADOW, BATCH)
 
 TRAIN_TASK = "training.run"
+PROMPT_EVAL_TASK = "prompts.evaluate"
 PREDICT_TASK = "inference.predict"
 SHADOW_TASK = "inference.shadow"
 JOB_TASK = "jobs.run"

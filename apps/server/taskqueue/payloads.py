@@ -18,6 +18,7 @@ from server.taskqueue.names import (
     JOB_TASK,
     MONITOR_TASK,
     PREDICT_TASK,
+    PROMPT_EVAL_TASK,
     PURGE_TASK,
     SHADOW,
     SHADOW_TASK,
@@ -107,6 +108,16 @@ class TrainPayload(TaskPayload):
     trigger: str = Field(default="api", min_length=1, max_length=200)
 
 
+class PromptEvalPayload(TaskPayload):
+    """Execute a prompt evaluation run the API recorded. On the `training` queue: minutes
+    of model calls, like a training run, and never behind the predictions it asks for."""
+
+    task: ClassVar[str] = PROMPT_EVAL_TASK
+    queue: ClassVar[str] = TRAINING
+
+    run_id: uuid.UUID
+
+
 class SweepPayload(TaskPayload):
     """Beat: publish again the jobs stuck in `queued`."""
 
@@ -133,6 +144,7 @@ ALL_PAYLOADS: tuple[type[TaskPayload], ...] = (
     ShadowPayload,
     JobPayload,
     TrainPayload,
+    PromptEvalPayload,
     SweepPayload,
     PurgePayload,
     MonitorPayload,

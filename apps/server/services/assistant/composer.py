@@ -25,7 +25,7 @@ from server.agents.llm.structured import (
 )
 from server.agents.llm.types import ChatRequest, TextDelta, ToolCall
 from server.config.llm import LLMConfig
-from server.core.errors import AppError
+from server.core.errors import AppError, GatewayTimeoutError, ServiceUnavailableError
 from server.database.session import Database
 from server.services.assistant.cleaning import clean_text, repeats_instructions
 from server.services.assistant.gateway import ModelGateway
@@ -210,6 +210,10 @@ def drafter(composer: DraftComposer, owner: str = EVALUATION) -> Drafter:
                     called.append(event.call.name)
                 elif isinstance(event, ComposedDraft):
                     return DraftOutcome(reply=event.reply, tools_called=called)
+        except (ServiceUnavailableError, GatewayTimeoutError):
+            # No provider answered: that says nothing of the prompt, and scoring it as a
+            # bad draft could pass a worse prompt or refuse a good one. The run fails.
+            raise
         except AppError as exc:
             return DraftOutcome(reply=None, tools_called=called, error=exc.detail)
         except LLMError as exc:

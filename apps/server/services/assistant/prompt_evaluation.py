@@ -16,9 +16,7 @@ from server.agents.llm.evaluation import EvalReport, build_eval_set, evaluate_pr
 from server.config import Settings
 from server.database.session import Database
 from server.services.assistant import prompts
-from server.services.assistant.prompt_promotion import (
-    report_document,
-)
+from server.services.assistant.prompt_reports import report_document
 from server.services.container import AppServices
 
 

@@ -1,76 +1,90 @@
-"""Promoting a prompt version to champion: the evaluation gate first, then the move.
+"""Promoting a prompt version to champion: the evaluation gate on stored reports, then the
+move.
 
-The candidate is drafted over the evaluation set through the injected `Drafter`; the
-champion's scores come from its stored report when that was measured on the same set,
-otherwise it is evaluated too (the builtin prompt stands in while no version is champion).
-The candidate's report is stored on its version whether it passes or not. A refusal is a
-409 naming each score that trails. No database transaction stays open while the drafts run.
+Nothing is drafted here: the candidate's report and the champion's (the builtin prompt's
+while no version is champion) come from evaluation runs (`prompt_eval_runs`), measured on
+the current evaluation set. A report that is missing is a 409 naming the evaluation to
+run; a candidate that trails the champion is a 409 naming each score that trails. The gate
+it met is stored on the candidate's report either way.
 """
 
-from typing import Any
+from dataclasses import dataclass
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.agents.llm.drafting import BUILTIN_PROMPT, Drafter, PromptSpec
-from server.agents.llm.evaluation import (
-    EvalReport,
-    EvalSet,
-    GateVerdict,
-    build_eval_set,
-    evaluate_prompt,
-    prompt_gate,
-)
+from server.agents.llm.evaluation import EvalReport, GateVerdict, build_eval_set, prompt_gate
 from server.config.evaluation import PromptEvalConfig
-from server.core.errors import ConflictError, ServiceUnavailableError
+from server.core.errors import ConflictError
 from server.database.prompt_models import PromptVersion
 from server.database.registry_models import AliasAction
 from server.services.assistant import prompts
+from server.services.assistant.prompt_reports import (
+    builtin_report,
+    evaluate_path,
+    report_document,
+    stored_report,
+)
 from server.services.registry import CHAMPION
 
 log = structlog.get_logger(__name__)
-
-
-__all__ = ["Drafter", "EvaluationUnavailableError", "PromotionRefusedError", "promote_champion"]
 
 
 class PromotionRefusedError(ConflictError):
     slug = "prompt-gate-failed"
 
 
-class EvaluationUnavailableError(ServiceUnavailableError):
-    slug = "evaluation-unavailable"
+class EvaluationMissingError(ConflictError):
+    slug = "prompt-evaluation-missing"
 
 
-def stored_report(row: PromptVersion | None, eval_set: EvalSet) -> EvalReport | None:
-    """The version's stored report if it was measured on this set (and this content)."""
-    if row is None or not row.eval_report:
-        return None
-    report = EvalReport.model_validate(row.eval_report)
-    if report.eval_set_digest != eval_set.digest() or report.prompt_digest != row.digest:
-        return None
-    return report
+@dataclass(frozen=True)
+class GateInputs:
+    """What the gate compares: the candidate, the champion (None: the builtin prompt) and
+    their reports on the current set (None where an evaluation is missing)."""
+
+    target: PromptVersion
+    champion: PromptVersion | None
+    candidate_report: EvalReport | None
+    champion_report: EvalReport | None
+
+    @property
+    def missing(self) -> list[int | None]:
+        """The prompts to evaluate first: version numbers, None for the builtin prompt."""
+        wanted: list[int | None] = []
+        if self.champion is not None and self.champion.id == self.target.id:
+            return wanted  # already champion: nothing to gate
+        if self.candidate_report is None:
+            wanted.append(self.target.version)
+        if self.champion_report is None:
+            wanted.append(None if self.champion is None else self.champion.version)
+        return wanted
 
 
-def report_document(
-    report: EvalReport, verdict: GateVerdict | None = None, against: str = ""
-) -> dict[str, Any]:
-    """The report as stored on a version, with the gate it met (if it was gated)."""
-    document = report.model_dump(mode="json")
-    if verdict is not None:
-        document["gate"] = {
-            "against": against,
-            "passed": verdict.passed,
-            "results": [result.model_dump(mode="json") for result in verdict.results],
-        }
-    return document
+async def gate_inputs(session: AsyncSession, version: int, config: PromptEvalConfig) -> GateInputs:
+    """The candidate `version`, the champion, and the reports the gate would use."""
+    target = await prompts.require_version(session, version)
+    champion = await prompts.champion_version(session)
+    eval_set = build_eval_set(config)
+    champion_report = (
+        await builtin_report(session, eval_set)
+        if champion is None
+        else stored_report(champion, eval_set)
+    )
+    return GateInputs(target, champion, stored_report(target, eval_set), champion_report)
 
 
-async def _evaluate(
-    drafter: Drafter, spec: PromptSpec, label: str, eval_set: EvalSet, config: PromptEvalConfig
-) -> EvalReport:
-    return await evaluate_prompt(
-        drafter, spec, eval_set, label=label, concurrency=config.concurrency
+def _missing_problem(missing: list[int | None]) -> EvaluationMissingError:
+    asks = [
+        {"prompt": prompts.BUILTIN_LABEL if v is None else prompts.label_of(v), "version": v}
+        | {"method": "POST", "path": evaluate_path(v)}
+        for v in missing
+    ]
+    named = " and ".join(f"{ask['prompt']} (POST {ask['path']})" for ask in asks)
+    return EvaluationMissingError(
+        "The promotion gate compares stored evaluation reports on the current evaluation "
+        f"set; evaluate {named} first, wait for the run to succeed, then promote again.",
+        extra={"evaluations": asks},
     )
 
 
@@ -78,49 +92,31 @@ async def promote_champion(
     session: AsyncSession,
     version: int,
     *,
-    drafter: Drafter | None,
     config: PromptEvalConfig,
     actor: str,
     reason: str,
 ) -> tuple[int | None, GateVerdict | None]:
     """Gate `version` against the champion and make it champion: (previous, verdict).
-    Already champion: nothing is evaluated or moved."""
-    target = await prompts.require_version(session, version)
-    champion = await prompts.champion_version(session)
+    Already champion: nothing is gated or moved."""
+    inputs = await gate_inputs(session, version, config)
+    target, champion = inputs.target, inputs.champion
     if champion is not None and champion.id == target.id:
         return version, None
-    if drafter is None:
-        raise EvaluationUnavailableError(
-            "Promoting a prompt version runs the evaluation gate, which needs a model "
-            "provider: set APP_LLM__PROVIDERS (see the README's 'Reply assistant' section).",
-            extra={"setting": "APP_LLM__PROVIDERS"},
-        )
-    eval_set = build_eval_set(config)
-    champion_id = champion.id if champion is not None else None
-    champion_report = stored_report(champion, eval_set)
-    await session.commit()  # end the read: no transaction waits on the model calls
-
+    if inputs.candidate_report is None or inputs.champion_report is None:
+        raise _missing_problem(inputs.missing)
     candidate_label = prompts.label_of(target.version)
-    candidate_report = await _evaluate(
-        drafter, prompts.spec_of(target), candidate_label, eval_set, config
-    )
     against = prompts.BUILTIN_LABEL if champion is None else prompts.label_of(champion.version)
-    if champion_report is None:
-        champion_spec = BUILTIN_PROMPT if champion is None else prompts.spec_of(champion)
-        champion_report = await _evaluate(drafter, champion_spec, against, eval_set, config)
-        if champion is not None:
-            champion.eval_report = report_document(champion_report)
-    verdict = prompt_gate(candidate_report, champion_report, config)
-    target.eval_report = report_document(candidate_report, verdict, against)
-    await session.commit()
+    verdict = prompt_gate(inputs.candidate_report, inputs.champion_report, config)
+    target.eval_report = report_document(inputs.candidate_report, verdict, against)
     log.info(
         "prompts.gate_evaluated",
         prompt_version=candidate_label,
         against=against,
         passed=verdict.passed,
-        scores=candidate_report.scores,
+        scores=inputs.candidate_report.scores,
     )
     if not verdict.passed:
+        await session.commit()  # the gate it met is kept on its report
         failing = verdict.failures
         raise PromotionRefusedError(
             f"Prompt {candidate_label} trails the champion ({against}): "
@@ -130,11 +126,6 @@ async def promote_champion(
                 "failed_scores": [result.name for result in failing],
                 "gate": [result.model_dump(mode="json") for result in verdict.results],
             },
-        )
-    current = await prompts.champion_version(session)
-    if (current.id if current is not None else None) != champion_id:
-        raise ConflictError(
-            "The champion prompt changed while the candidate was evaluated; promote again."
         )
     previous = await prompts.move_alias(
         session, CHAMPION, target, action=AliasAction.set, actor=actor, reason=reason

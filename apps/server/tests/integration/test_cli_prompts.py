@@ -8,8 +8,11 @@ import pytest
 import yaml
 
 from server.agents.llm.drafting import BUILTIN_PROMPT
+from server.agents.llm.evaluation import build_eval_set
 from server.cli.main import main
+from server.config import PromptEvalConfig
 from server.tests.support.databases import provision_database
+from server.tests.support.fake_llm import FakeOpenAI
 
 
 @pytest.fixture
@@ -73,3 +76,47 @@ def test_without_a_provider_eval_and_promotion_say_how_to_configure_one(
     assert main(["prompts", "register", str(spec)]) == 0
     assert main(["prompts", "promote", "1", "--reason", "go"]) == 2
     assert "APP_LLM__PROVIDERS" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("database_url")
+def test_promote_runs_the_evaluations_the_gate_misses_then_promotes(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fake_openai: FakeOpenAI,
+) -> None:
+    provider = fake_openai.provider("cli")
+    monkeypatch.setenv("APP_LLM__PROVIDERS", json.dumps([provider.model_dump(mode="json")]))
+    monkeypatch.setenv("APP_LLM__MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("APP_PROMPT_EVAL__EXAMPLES_PER_CATEGORY", "1")
+    monkeypatch.setenv("APP_PROMPT_EVAL__CONCURRENCY", "1")
+    eval_set = build_eval_set(PromptEvalConfig(examples_per_category=1))
+    answers = [
+        {
+            "content": json.dumps(
+                {
+                    "reply": "Thanks for writing; here is what to do.",
+                    "category": example.expected_category,
+                    "cited_articles": [],
+                    "confidence_note": "No article was searched.",
+                }
+            )
+        }
+        for example in eval_set.examples
+    ]
+    # The candidate's drafts, then the builtin prompt's: the same answers, an equal prompt.
+    fake_openai.script("cli", *answers, *answers)
+    spec = tmp_path / "prompt.json"
+    spec.write_text(json.dumps({**BUILTIN_PROMPT.model_dump(mode="json"), "temperature": 0.1}))
+    assert main(["prompts", "register", str(spec)]) == 0
+    capsys.readouterr()
+
+    assert main(["prompts", "promote", "1", "--reason", "go"]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("evaluated v1: ")
+    assert out[1].startswith("evaluated builtin: ")
+    assert out[2] == "champion: v1"
+    assert len(fake_openai.received("cli")) == 2 * len(eval_set.examples)
+    # The reports are stored: promoting again needs no provider call.
+    assert main(["prompts", "promote", "1", "--reason", "again"]) == 0
+    assert len(fake_openai.received("cli")) == 2 * len(eval_set.examples)

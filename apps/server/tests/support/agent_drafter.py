@@ -4,7 +4,7 @@ with stand-in tools that answer fixed results.
 
 Each prompt version gets a provider of its own on the fake process, so a test scripts what
 "the model" answers under each prompt: e.g. a worse prompt whose answers cite the wrong
-article. The tools are not under test here; the prompt and the loop are. In the API the
+article. The tools are not under test here; the prompt and the loop are. On a worker the
 drafting service's drafter takes this one's place (`AppServices.eval_drafter`).
 """
 

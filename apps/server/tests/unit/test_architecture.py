@@ -31,6 +31,7 @@ EXCEPTIONS = {
     ("routes/deps.py", "server.database.session"),
     ("worker/serving.py", "server.database.session"),
     ("worker/training_tasks.py", "server.database.session"),
+    ("worker/prompt_eval_tasks.py", "server.database.session"),
     # The formula-safe CSV cell writer is plain Python with no imports of ours; the data
     # generator's CSV export and the job results share it rather than each writing one.
     ("agents/data/ingest.py", "server.core.csv_cells"),
@@ -129,10 +130,11 @@ def test_every_task_of_the_worker_validates_its_payload_model() -> None:
         inference_tasks,
         job_tasks,
         monitoring_tasks,
+        prompt_eval_tasks,
         training_tasks,
     )
 
-    assert {inference_tasks, job_tasks, monitoring_tasks, training_tasks}
+    assert {inference_tasks, job_tasks, monitoring_tasks, prompt_eval_tasks, training_tasks}
     ours = {
         name: task for name, task in celery_worker.celery.tasks.items() if "celery." not in name
     }

@@ -1,24 +1,31 @@
-"""The prompt registry API on PostgreSQL and SQLite, with the evaluation gate run by the
-real agent loop against the fake OpenAI-compatible process (`support/agent_drafter.py`):
-scopes, registration, promotion refused for a worse prompt, canary, rollback, audit."""
+"""The prompt registry API on PostgreSQL and SQLite: scopes, registration, evaluation runs
+recorded through the API, promotion gated on stored reports (refused without them, refused
+for a worse prompt, accepted for an equal or better one), canary, rollback, audit.
 
-import dataclasses
+The reports are made by the evaluation runs service, run inline here with the real agent
+loop against the fake OpenAI-compatible process (`support/agent_drafter.py`); the same run
+on a real worker is `worker/test_prompt_evaluations.py`.
+"""
+
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.agents.llm.drafting import BUILTIN_PROMPT, PromptSpec
 from server.agents.llm.evaluation import EvalSet, build_eval_set
 from server.config import PromptEvalConfig
-from server.database.registry_models import AliasAction
-from server.services.assistant import prompts
+from server.database.registry_models import AliasAction, RunStatus
+from server.services.assistant import prompt_eval_runs, prompts
+from server.services.container import services_of
 from server.tests.support.agent_drafter import AgentDrafter, scripted_drafts
 from server.tests.support.apps import build_app, client_for
 from server.tests.support.auth import bearer_headers
 from server.tests.support.databases import ProvisionedDatabase
+from server.tests.support.drafting import with_provider
 from server.tests.support.fake_llm import FakeOpenAI
 
 # One ticket per category, drafted one at a time: the fake provider answers in script order.
@@ -34,16 +41,41 @@ def eval_set() -> EvalSet:
 
 
 @pytest.fixture
-async def api(
+async def api_app(
     test_database: ProvisionedDatabase, db_connection: AsyncConnection, fake_openai: FakeOpenAI
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = test_database.settings.model_copy(update={"prompt_eval": EVAL})
-    app = build_app(settings, db_connection)
+) -> FastAPI:
+    settings = with_provider(test_database.settings, fake_openai)
+    return build_app(settings.model_copy(update={"prompt_eval": EVAL}), db_connection)
+
+
+@pytest.fixture
+async def api(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(api_app) as client:
+        yield client
+
+
+@pytest.fixture
+async def evaluate(
+    api_app: FastAPI, fake_openai: FakeOpenAI, eval_set: EvalSet
+) -> AsyncIterator[Any]:
+    """`await evaluate(version, provider, cite=...)`: an evaluation run of `version` (None:
+    the builtin prompt) executed inline, the fake `provider` answering its drafts."""
     drafter = AgentDrafter(fake_openai, PROVIDERS)
-    app.state.services = dataclasses.replace(app.state.services, eval_drafter=drafter)
+    services = services_of(api_app)
+
+    async def run(version: int | None, provider: str, cite: dict[str, str] | None = None) -> Any:
+        fake_openai.script(provider, *scripted_drafts(eval_set.examples, cite=cite))
+        queued = await prompt_eval_runs.create_run(
+            services.database, services.settings, version, requested_by="pytest"
+        )
+        done = await prompt_eval_runs.execute_run(
+            services.database, services.settings, queued.id, drafter
+        )
+        assert done.status == RunStatus.succeeded, done.error
+        return done
+
     try:
-        async with client_for(app) as client:
-            yield client
+        yield run
     finally:
         await drafter.aclose()
 
@@ -63,18 +95,39 @@ async def promote(client: httpx.AsyncClient, version: int, alias: str = "champio
     )
 
 
-def script_all(fake: FakeOpenAI, eval_set: EvalSet, *, worse_cites: str) -> None:
-    for name in ("builtin", "good"):
-        fake.script(name, *scripted_drafts(eval_set.examples))
-    wrong = {example.expected_article: worse_cites for example in eval_set.examples}
-    fake.script("worse", *scripted_drafts(eval_set.examples, cite=wrong))
+def wrong_citations(eval_set: EvalSet) -> dict[str, str]:
+    return {example.expected_article: "shipping-delivery" for example in eval_set.examples}
+
+
+async def test_promotion_without_reports_names_the_evaluations_to_run(
+    api: httpx.AsyncClient, evaluate: Any, fake_openai: FakeOpenAI
+) -> None:
+    good = await register(api, GOOD)
+    fake_openai.script("good")  # forget what earlier tests had it draft
+    refused = await promote(api, good)
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["type"].endswith("prompt-evaluation-missing")
+    assert [(ask["prompt"], ask["path"]) for ask in problem["evaluations"]] == [
+        (f"v{good}", f"/api/v1/prompts/versions/{good}/evaluations"),
+        ("builtin", "/api/v1/prompts/builtin/evaluations"),
+    ]
+    assert f"/api/v1/prompts/versions/{good}/evaluations" in problem["detail"]
+    assert fake_openai.received("good") == []  # nothing was drafted in the request
+
+    await evaluate(good, "good")
+    still = (await promote(api, good)).json()
+    assert [ask["prompt"] for ask in still["evaluations"]] == ["builtin"]
+    assert (await api.get("/api/v1/prompts/traffic")).json()["champion"] is None
 
 
 async def test_a_worse_prompt_is_refused_by_the_gate_and_a_good_one_promoted(
-    api: httpx.AsyncClient, fake_openai: FakeOpenAI, eval_set: EvalSet
+    api: httpx.AsyncClient, evaluate: Any, fake_openai: FakeOpenAI, eval_set: EvalSet
 ) -> None:
-    script_all(fake_openai, eval_set, worse_cites="shipping-delivery")
     worse, good = await register(api, WORSE), await register(api, GOOD)
+    await evaluate(None, "builtin")
+    await evaluate(worse, "worse", cite=wrong_citations(eval_set))
+    await evaluate(good, "good")
 
     refused = await promote(api, worse)
     assert refused.status_code == 409, refused.text
@@ -87,16 +140,12 @@ async def test_a_worse_prompt_is_refused_by_the_gate_and_a_good_one_promoted(
     assert stored["eval_report"]["gate"]["passed"] is False
     assert stored["scores"]["citation"] < 1.0
     assert stored["aliases"] == []
-    canary = (await api.get("/api/v1/prompts/traffic")).json()
-    assert canary["champion"] is None
 
     # The real loop ran under the worse prompt: its system prompt reached the provider.
     received = fake_openai.received("worse")
     assert received[0]["messages"][0]["content"].startswith(WORSE.system_prompt)
     assert {tool["function"]["name"] for tool in received[0]["tools"]} >= {"search_articles"}
 
-    fake_openai.script("good", *scripted_drafts(eval_set.examples))
-    fake_openai.script("builtin", *scripted_drafts(eval_set.examples))
     promoted = await promote(api, good)
     assert promoted.status_code == 200, promoted.text
     body = promoted.json()
@@ -111,31 +160,73 @@ async def test_a_worse_prompt_is_refused_by_the_gate_and_a_good_one_promoted(
         v["version"]: v["aliases"] for v in (await api.get("/api/v1/prompts/versions")).json()
     }
     assert listed == {worse: [], good: ["champion"]}
+    assert (await promote(api, good)).json()["gate"] == []  # already champion: no gate
 
 
-async def test_the_champion_s_stored_report_spares_evaluating_it_again(
-    api: httpx.AsyncClient, fake_openai: FakeOpenAI, eval_set: EvalSet
+async def test_an_equal_prompt_passes_against_the_champion_s_stored_report(
+    api: httpx.AsyncClient, evaluate: Any, eval_set: EvalSet
 ) -> None:
-    good = await register(api, GOOD)
-    fake_openai.script("good", *scripted_drafts(eval_set.examples))
-    fake_openai.script("builtin", *scripted_drafts(eval_set.examples))
+    good, same = await register(api, GOOD), await register(api, WORSE)
+    await evaluate(None, "builtin")
+    await evaluate(good, "good")
     assert (await promote(api, good)).status_code == 200
     stored = (await api.get(f"/api/v1/prompts/versions/{good}")).json()["eval_report"]
     assert stored["eval_set_digest"] == eval_set.digest()
 
-    # As good as the champion (the same answers): it passes, within no tolerance.
-    same = await register(api, WORSE)
-    fake_openai.script("worse", *scripted_drafts(eval_set.examples))
-    fake_openai.script("good", *scripted_drafts(eval_set.examples))
+    await evaluate(same, "worse")  # the same answers: as good as the champion
     promoted = await promote(api, same)
     assert promoted.status_code == 200, promoted.text
     assert promoted.json()["previous_version"] == good
-    assert fake_openai.received("good") == []  # its stored report was used
-    assert len(fake_openai.received("worse")) == 2 * len(eval_set.examples)
+
+
+async def test_a_champion_without_a_report_on_this_set_must_be_evaluated_first(
+    api: httpx.AsyncClient, db_session: AsyncSession, evaluate: Any
+) -> None:
+    good, same = await register(api, GOOD), await register(api, WORSE)
+    champion = await prompts.require_version(db_session, good)  # e.g. measured on an old set
+    await prompts.move_alias(
+        db_session, "champion", champion, action=AliasAction.set, actor="pytest", reason="seed"
+    )
+    await evaluate(same, "worse")
+    refused = await promote(api, same)
+    assert refused.status_code == 409
+    assert refused.json()["evaluations"] == [
+        {
+            "prompt": f"v{good}",
+            "version": good,
+            "method": "POST",
+            "path": f"/api/v1/prompts/versions/{good}/evaluations",
+        }
+    ]
+    await evaluate(good, "good")
+    assert (await promote(api, same)).status_code == 200
+
+
+async def test_an_evaluation_is_recorded_as_a_queued_run_with_its_location(
+    api: httpx.AsyncClient, eval_set: EvalSet
+) -> None:
+    version = await register(api, GOOD)
+    started = await api.post(f"/api/v1/prompts/versions/{version}/evaluations")
+    assert started.status_code == 202, started.text
+    run = started.json()
+    assert started.headers["location"] == f"/api/v1/prompts/evaluations/{run['id']}"
+    assert (run["status"], run["prompt_version"], run["report"]) == ("queued", version, None)
+    assert run["eval_set_digest"] == eval_set.digest()
+    builtin = (await api.post("/api/v1/prompts/builtin/evaluations")).json()
+    assert builtin["prompt_version"] is None
+
+    assert (await api.get(started.headers["location"])).json()["id"] == run["id"]
+    listed = (await api.get("/api/v1/prompts/evaluations")).json()
+    assert {r["id"] for r in listed} == {run["id"], builtin["id"]}
+    only = (await api.get("/api/v1/prompts/evaluations", params={"builtin": True})).json()
+    assert [r["id"] for r in only] == [builtin["id"]]
+    assert (await api.post("/api/v1/prompts/versions/99/evaluations")).status_code == 404
+    unknown = "/api/v1/prompts/evaluations/00000000-0000-0000-0000-000000000000"
+    assert (await api.get(unknown)).status_code == 404
 
 
 async def test_canary_rollback_and_audit_through_the_api(
-    api: httpx.AsyncClient, fake_openai: FakeOpenAI, eval_set: EvalSet
+    api: httpx.AsyncClient, evaluate: Any
 ) -> None:
     good, other = await register(api, GOOD), await register(api, WORSE)
     assert (
@@ -151,8 +242,8 @@ async def test_canary_rollback_and_audit_through_the_api(
         "challenger_weight": 25,
         "updated_by": canary.json()["updated_by"],
     }
-    fake_openai.script("good", *scripted_drafts(eval_set.examples))
-    fake_openai.script("builtin", *scripted_drafts(eval_set.examples))
+    await evaluate(None, "builtin")
+    await evaluate(good, "good")
     assert (await promote(api, good)).status_code == 200
     rolled = await api.post(
         "/api/v1/prompts/rollback", json={"reason": "test", "alias": "challenger"}
@@ -189,6 +280,7 @@ async def test_reading_needs_models_read_and_changing_needs_models_write(
     reader = bearer_headers(test_database.settings, scopes=["models:read"])
     assert (await api.get("/api/v1/prompts/versions", headers=reader)).status_code == 200
     assert (await api.get("/api/v1/prompts/audit", headers=reader)).status_code == 200
+    assert (await api.get("/api/v1/prompts/evaluations", headers=reader)).status_code == 200
     writes = [
         api.post("/api/v1/prompts/versions", json={"spec": {}}, headers=reader),
         api.put(
@@ -198,42 +290,28 @@ async def test_reading_needs_models_read_and_changing_needs_models_write(
         ),
         api.post("/api/v1/prompts/rollback", json={"reason": "r"}, headers=reader),
         api.put("/api/v1/prompts/traffic", json={"challenger_weight": 0}, headers=reader),
+        api.post(f"/api/v1/prompts/versions/{version}/evaluations", headers=reader),
+        api.post("/api/v1/prompts/builtin/evaluations", headers=reader),
     ]
     for write in writes:
         assert (await write).status_code == 403
+    assert (await api.get("/api/v1/prompts/evaluations")).json() == []
     nobody = {"Authorization": ""}
     assert (await api.get("/api/v1/prompts/versions", headers=nobody)).status_code == 401
 
 
-async def test_without_a_provider_promotion_says_how_to_configure_one(
+async def test_without_a_provider_an_evaluation_says_how_to_configure_one(
     client: httpx.AsyncClient,
 ) -> None:
     registered = await client.post(
         "/api/v1/prompts/versions", json={"spec": GOOD.model_dump(mode="json")}
     )
-    refused = await promote(client, registered.json()["version"])
+    version = registered.json()["version"]
+    refused = await client.post(f"/api/v1/prompts/versions/{version}/evaluations")
     assert refused.status_code == 503
+    assert refused.json()["type"].endswith("evaluation-unavailable")
     assert "APP_LLM__PROVIDERS" in refused.json()["detail"]
+    assert (await client.post("/api/v1/prompts/builtin/evaluations")).status_code == 503
+    assert (await client.get("/api/v1/prompts/evaluations")).json() == []  # nothing stored
+    assert (await promote(client, version)).status_code == 409  # no report to gate on
     assert (await client.get("/api/v1/prompts/traffic")).json()["champion"] is None
-
-
-async def test_a_champion_without_a_report_on_this_set_is_evaluated_and_keeps_it(
-    api: httpx.AsyncClient,
-    db_session: AsyncSession,
-    fake_openai: FakeOpenAI,
-    eval_set: EvalSet,
-) -> None:
-    good, same = await register(api, GOOD), await register(api, WORSE)
-    champion = await prompts.require_version(db_session, good)  # e.g. measured on an old set
-    await prompts.move_alias(
-        db_session, "champion", champion, action=AliasAction.set, actor="pytest", reason="seed"
-    )
-    fake_openai.script("good", *scripted_drafts(eval_set.examples))
-    fake_openai.script("worse", *scripted_drafts(eval_set.examples))
-    promoted = await promote(api, same)
-    assert promoted.status_code == 200, promoted.text
-    assert len(fake_openai.received("good")) == 2 * len(eval_set.examples)
-    kept = (await api.get(f"/api/v1/prompts/versions/{good}")).json()["eval_report"]
-    assert kept["eval_set_digest"] == eval_set.digest()
-    assert kept["prompt_label"] == f"v{good}"
-    assert "gate" not in kept  # measured as the champion, not gated
