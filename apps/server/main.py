@@ -130,6 +130,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # FastAPI's own pages load their assets from a CDN: ours are served from here.
         docs_url=None,
         redoc_url=None,
+        # FastAPI's own OpenTelemetry, which switches itself on once a tracer provider is
+        # set, is off: requests are traced by `tracing_instruments.instrument_app`, which
+        # skips the requests the ratio does not pick; metrics and logs are the service's.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     add_docs(app)
     app.state.services = AppServices.build(settings, database)

@@ -70,6 +70,8 @@ class RequestContextMiddleware:
                 response_started = True
                 status = message["status"]
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                # Routed by now; the span ends with the response's last byte.
+                name_request_span(scope["method"], route_template(scope))
             await send(message)
 
         start = time.perf_counter()
@@ -89,7 +91,6 @@ class RequestContextMiddleware:
                 in_progress.dec()
                 elapsed = time.perf_counter() - start
                 route = route_template(scope)
-                name_request_span(scope["method"], route)
                 HTTP_REQUESTS.labels(method, route, str(status)).inc()
                 observe(HTTP_LATENCY, (method, route, str(status)), elapsed)  # + exemplar
                 quiet = scope["path"] in QUIET_PATHS and status < 400

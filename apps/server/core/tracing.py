@@ -63,6 +63,7 @@ class LinkedOrRatio(Sampler):
 
     def __init__(self, ratio: float) -> None:
         self._ratio = TraceIdRatioBased(ratio)
+        self.rate = ratio
 
     def should_sample(  # noqa: PLR0917 - the SDK's Sampler signature
         self,
@@ -78,12 +79,29 @@ class LinkedOrRatio(Sampler):
             return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
         if kind is SpanKind.CLIENT:
             return SamplingResult(Decision.DROP, None, trace_state)
+        if otel_context.get_value(_PICKED, parent_context):
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
         return self._ratio.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 
     def get_description(self) -> str:
         return f"LinkedOrRatio{{{self._ratio.rate}}}"
+
+
+_PICKED = otel_context.create_key("triage.request-picked")
+
+
+def picked() -> Context:
+    """The current context, marked as a request the ratio picked: its root span is recorded
+    (the pick was made before the span, see `tracing_instruments.SampledRequestsOnly`)."""
+    return otel_context.set_value(_PICKED, True)
+
+
+def root_ratio(provider: TracerProvider) -> float:
+    """The share of new traces `provider` records (1.0 for a sampler not built here)."""
+    root = getattr(provider.sampler, "_root", None)
+    return root.rate if isinstance(root, LinkedOrRatio) else 1.0
 
 
 def sampler_for(ratio: float) -> Sampler:

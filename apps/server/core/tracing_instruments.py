@@ -6,6 +6,8 @@ httpx patch their libraries, once per process.
 
 Two choices keep tracing at the default ratio cheap, measured with `make bench --tracing`:
 
+- Requests are picked at the sampling ratio before the ASGI instrumentation sees them
+  (`SampledRequestsOnly`): nine in ten never meet it.
 - The ASGI middleware names a request span by its method only, and `RequestContextMiddleware`
   renames it `<method> <route>` once routing has set the route. FastAPI's instrumentor names
   the span up front by matching the request against every route of the app, once more than
@@ -16,12 +18,14 @@ Two choices keep tracing at the default ratio cheap, measured with `make bench -
   sampled; their Redis and database calls were most of tracing's cost.
 """
 
+import random
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
@@ -34,6 +38,9 @@ from opentelemetry.trace import Link, NonRecordingSpan, Span, SpanKind, Tracer
 from opentelemetry.util.types import Attributes
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.core.tracing import picked, root_ratio
 
 UNTRACED_URLS = r"/health.*,/metrics$"
 """Probes and scrapes: frequent, alike and of no interest in a trace (regexes, comma-separated,
@@ -43,16 +50,51 @@ _traced_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 
 
 def instrument_app(app: FastAPI, provider: TracerProvider) -> None:
-    """One SERVER span per request (not per ASGI message), probes and scrapes left out; the
-    outermost middleware, so call it after every other `add_middleware`."""
-    app.add_middleware(
-        OpenTelemetryMiddleware,
-        excluded_urls=UNTRACED_URLS,
-        default_span_details=_method_only,
-        tracer_provider=provider,
-        meter_provider=NoOpMeterProvider(),  # the service's own metrics measure requests
-        exclude_spans=["receive", "send"],
-    )
+    """One SERVER span per request (not per ASGI message) that a trace keeps, probes and
+    scrapes left out; the outermost middleware, so call it after every other
+    `add_middleware`."""
+    app.add_middleware(SampledRequestsOnly, provider=provider, ratio=root_ratio(provider))
+
+
+class SampledRequestsOnly:
+    """The ASGI instrumentation for the requests a trace keeps, nothing for the others.
+
+    A request that carries a `traceparent` goes through the instrumentation, which follows
+    the caller's decision. Any other is picked at the sampling ratio here, before any span
+    work: a picked one is traced (its root is recorded, see `tracing.picked`), the rest go
+    straight to the app, without the header extraction, attribute collection and span
+    bookkeeping the instrumentation does for every request, sampled or not.
+    """
+
+    def __init__(self, app: ASGIApp, provider: TracerProvider, ratio: float) -> None:
+        self.app = app
+        self.ratio = ratio
+        self.traced = OpenTelemetryMiddleware(
+            app,
+            excluded_urls=UNTRACED_URLS,
+            default_span_details=_method_only,
+            tracer_provider=provider,
+            meter_provider=NoOpMeterProvider(),  # the service's own metrics measure requests
+            exclude_spans=["receive", "send"],
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _propagated(scope):
+            await self.traced(scope, receive, send)
+            return
+        # Not a security decision: which requests are traced.
+        if random.random() >= self.ratio:  # noqa: S311  # nosec B311
+            await self.app(scope, receive, send)
+            return
+        token = otel_context.attach(picked())
+        try:
+            await self.traced(scope, receive, send)
+        finally:
+            otel_context.detach(token)
+
+
+def _propagated(scope: Scope) -> bool:
+    return any(name == b"traceparent" for name, _ in scope.get("headers", ()))
 
 
 def _method_only(scope: dict[str, Any]) -> tuple[str, dict[str, str]]:
