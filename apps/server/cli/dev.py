@@ -27,8 +27,10 @@ PROCESSES: dict[str, Sequence[str]] = {
         "worker",
         "--queues",
         f"{INFERENCE},{SHADOW},{BATCH},{TRAINING}",
+        # Two processes: a training run or a prompt evaluation (whose drafts classify
+        # through the inference queue) holds one while the other keeps answering.
         "--concurrency",
-        "1",
+        "2",
     ],
     "beat": ["beat"],
     "api": ["api", "--reload"],
