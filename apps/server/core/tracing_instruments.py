@@ -20,7 +20,7 @@ Two choices keep tracing at the default ratio cheap, measured with `make bench -
 
 import random
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,8 +34,7 @@ from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import Link, NonRecordingSpan, Span, SpanKind, Tracer
-from opentelemetry.util.types import Attributes
+from opentelemetry.trace import NonRecordingSpan, Span, Tracer
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -117,59 +116,29 @@ class _ChildTracer(Tracer):
     def __init__(self, tracer: Tracer) -> None:
         self._tracer = tracer
 
-    def start_span(  # noqa: PLR0917 - the API's Tracer signature
-        self,
-        name: str,
-        context: Context | None = None,
-        kind: SpanKind = SpanKind.INTERNAL,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        start_time: int | None = None,
-        record_exception: bool = True,
-        set_status_on_exception: bool = True,
+    def start_span(
+        self, name: str, context: Context | None = None, *args: Any, **kwargs: Any
     ) -> Span:
         parent = trace.get_current_span(context)
         if not parent.is_recording():
             return NonRecordingSpan(parent.get_span_context())
-        return self._tracer.start_span(
-            name,
-            context,
-            kind,
-            attributes,
-            links,
-            start_time,
-            record_exception,
-            set_status_on_exception,
-        )
+        return self._tracer.start_span(name, context, *args, **kwargs)
 
     @contextmanager
-    def start_as_current_span(  # type: ignore[override]  # noqa: PLR0917 - a plain context manager
+    def start_as_current_span(  # type: ignore[override]  # a plain context manager
         self,
         name: str,
         context: Context | None = None,
-        kind: SpanKind = SpanKind.INTERNAL,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        start_time: int | None = None,
-        record_exception: bool = True,
-        set_status_on_exception: bool = True,
+        *args: Any,
         end_on_exit: bool = True,
+        **kwargs: Any,
     ) -> Iterator[Span]:
-        span = self.start_span(
-            name,
-            context,
-            kind,
-            attributes,
-            links,
-            start_time,
-            record_exception,
-            set_status_on_exception,
-        )
+        span = self.start_span(name, context, *args, **kwargs)
         with trace.use_span(
             span,
             end_on_exit=end_on_exit,
-            record_exception=record_exception,
-            set_status_on_exception=set_status_on_exception,
+            record_exception=kwargs.get("record_exception", True),
+            set_status_on_exception=kwargs.get("set_status_on_exception", True),
         ) as current:
             yield current
 
